@@ -1,0 +1,21 @@
+"""Connection endpoints of caches."""
+
+from __future__ import annotations
+
+from aws_cdk import Token
+
+
+class Endpoint:
+    """A host and port clients connect to.
+
+    :param address: DNS name (often a token resolved by CloudFormation).
+    :param port: port number, or a string token from a ``Fn::GetAtt``.
+    """
+
+    def __init__(self, address: str, port: int | str) -> None:
+        self.hostname = address
+        self.port: int = Token.as_number(port) if isinstance(port, str) else port
+        #: The port as a string (handy for CloudFormation outputs).
+        self.port_as_string: str = port if isinstance(port, str) else Token.as_string(port)
+        #: ``host:port``.
+        self.socket_address = f"{address}:{self.port_as_string}"

@@ -1,0 +1,8 @@
+"""Stacks of the deployable app: the guide's use cases built with ``elasticache_constructs``."""
+
+from .app_config import AppConfig
+from .leaderboard import LeaderboardStack
+from .network import NetworkStack
+from .session_store import SessionStoreStack
+
+__all__ = ["AppConfig", "LeaderboardStack", "NetworkStack", "SessionStoreStack"]
