@@ -26,6 +26,25 @@ def is_unresolved(value: Any) -> bool:
     return bool(Token.is_unresolved(value))
 
 
+def implements(obj: Any, iface: type) -> bool:
+    """True when ``obj`` implements the jsii interface ``iface`` (e.g. ``secretsmanager.ISecret``).
+
+    jsii interfaces are typing Protocols that ``isinstance`` cannot check; this reads jsii's own records: the
+    interfaces a class declares, and the proxies behind objects imported with ``from_*`` methods.
+    """
+    if obj is None:
+        return False
+    delegates = getattr(obj, "_delegates", None)
+    if delegates is not None:
+        return any(implements(d, iface) for d in delegates)
+    proxy = getattr(iface, "__jsii_proxy_class__", None)
+    proxy_cls = proxy() if callable(proxy) else None
+    for cls in type(obj).__mro__:
+        if iface in getattr(cls, "__jsii_ifaces__", ()) or (proxy_cls is not None and cls is proxy_cls):
+            return True
+    return False
+
+
 def fail(prop: str, value: Any, allowed: str) -> ValidationError:
     """Build the standard error: ``<prop>: got <value>; <allowed>``."""
     return ValidationError(f"{prop}: got {value!r}; {allowed}")

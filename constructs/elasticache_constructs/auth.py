@@ -11,7 +11,9 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_elasticache_alpha import IUserGroup
 from constructs import Construct
 
-from ._validation import check_range, fail
+from ._validation import check_range, fail, implements
+from .engine import EngineVersion
+from .rbac import validate_default_user, validate_user_group
 
 #: AUTH token length limits (CreateReplicationGroup ``AuthToken``).
 MIN_TOKEN_LENGTH = 16
@@ -114,7 +116,7 @@ class Authentication:
         :param secret: the secret.
         :param json_field: field of a JSON secret holding the token. Default: the whole secret string.
         """
-        if not isinstance(secret, secretsmanager.ISecret):
+        if not implements(secret, secretsmanager.ISecret):
             raise fail("secret", secret, "pass a secretsmanager.ISecret (e.g. Secret.from_secret_name_v2(...))")
         return Authentication("secret", secret=secret, json_field=json_field)
 
@@ -124,14 +126,20 @@ class Authentication:
 
         The group must contain a user named ``default`` (ElastiCache requires one for Valkey/Redis OSS).
         """
-        if not isinstance(user_group, IUserGroup):
+        if not implements(user_group, IUserGroup):
             raise fail("user_group", user_group, "pass an aws_cdk.aws_elasticache_alpha.UserGroup (IUserGroup)")
+        validate_default_user(user_group)
         return Authentication("user_group", user_group=user_group)
 
     @staticmethod
     def none() -> Authentication:
         """No authentication: anyone who can reach the port can use the cache. An explicit opt-out."""
         return Authentication("none")
+
+    def validate(self, engine_version: EngineVersion, transit_encryption_enabled: bool) -> None:
+        """Rules that depend on the cache's engine (user groups: see ``rbac.validate_user_group``)."""
+        if self.kind == "user_group":
+            validate_user_group(self._user_group, engine_version, transit_encryption_enabled)
 
     @property
     def uses_token(self) -> bool:

@@ -16,7 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from ._validation import check_range, fail, is_unresolved
+from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
 from .endpoint import Endpoint
 from .engine import EngineVersion
@@ -24,6 +24,7 @@ from .eviction_policy import EvictionPolicy
 from .node_type import NodeType
 from .outputs import ConnectionInfo, add_connection_outputs
 from .parameter_group import IParameterGroup, ParameterGroup
+from .rbac import connect_resource_arns, connect_users
 from .windows import validate_windows
 
 #: Read replicas per primary (per shard in cluster mode).
@@ -111,6 +112,7 @@ def validate_transit_encryption(
         raise fail("authentication", "user_group", f"{engine_version} lacks RBAC (valkey, redis 6.0+)")
     if authentication.uses_token and not engine_version.supports_auth_token:
         raise fail("authentication", authentication.kind, f"{engine_version} lacks AUTH tokens")
+    authentication.validate(engine_version, transit_encryption.enabled)
     return transit_encryption
 
 
@@ -242,13 +244,13 @@ class ReplicationGroupBase(Resource):
         """The endpoint clients connect to (primary, or configuration endpoint in cluster mode)."""
         raise NotImplementedError
 
-    def grant_connect(self, grantee: iam.IGrantable) -> iam.Grant:
-        """Allow ``grantee`` IAM authentication (``elasticache:Connect``) to this group, and to the users of its
-        user group when it has one. Grants nothing else."""
-        arns = [self.replication_group_arn]
-        if self._user_group is not None:
-            for user in self._user_group.users or []:
-                arns.append(getattr(user, "user_arn", None) or _user_arn(self, user.user_id))
+    def grant_connect(self, grantee: iam.IGrantable, user: Any = None) -> iam.Grant:
+        """Allow ``grantee`` IAM authentication (``elasticache:Connect``) to this group as ``user`` (an
+        ``IamUser`` of its user group; default: every ``IamUser`` of the group). Grants nothing else."""
+        users = connect_users(
+            self._user_group, user, self.engine_version, self.transit_encryption.enabled
+        )
+        arns = connect_resource_arns(self, self.replication_group_arn, users)
         return iam.Grant.add_to_principal(grantee=grantee, actions=["elasticache:Connect"], resource_arns=arns)
 
     def connection_info(self) -> ConnectionInfo:
@@ -359,7 +361,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
             eviction_policy = EvictionPolicy.parse(eviction_policy)
         if parameter_group is not None:
             validate_parameter_group(parameter_group, engine_version, cluster_mode)
-        if kms_key is not None and not isinstance(kms_key, kms.IKey):
+        if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
 
         super().__init__(scope, id, physical_name=replication_group_id)
@@ -409,7 +411,9 @@ class _ProvisionedGroup(ReplicationGroupBase):
             cache_subnet_group_name=self.subnet_group.ref,
             security_group_ids=[sg.security_group_id for sg in security_groups],
             port=port,
-            automatic_failover_enabled=multi_az or cluster_mode,
+            # Replicas always get automatic failover (CloudFormation requires it with NumCacheClusters > 1;
+            # cluster mode requires it too); Multi-AZ additionally places the replicas in other AZs.
+            automatic_failover_enabled=cluster_mode or is_unresolved(replicas) or replicas >= 1,
             multi_az_enabled=multi_az,
             at_rest_encryption_enabled=True,
             kms_key_id=kms_key.key_arn if kms_key else None,
@@ -461,7 +465,8 @@ _COMMON_DOC = """
     :param port: Default: 6379.
     :param vpc_subnets: Default: the VPC's private subnets (isolated when it has no private-with-egress ones).
     :param security_groups: Default: a new group with no ingress; allow clients with ``connections``.
-    :param multi_az: Multi-AZ with automatic failover. Default: on when there is at least one replica.
+    :param multi_az: Multi-AZ (replicas in other AZs, failover across AZs). Default: on when there is at least
+        one replica. Automatic failover itself is always on when there is a replica.
     :param data_tiering: memory + SSD (r6gd nodes, which require it). Default: off.
     :param snapshot_retention_days: automatic backups kept 0-35 days (0 disables). Default: 1.
     :param snapshot_window: daily UTC backup window ``hh24:mi-hh24:mi``. Default: chosen by ElastiCache.

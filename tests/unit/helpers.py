@@ -1,0 +1,69 @@
+"""Building blocks for template-assertion tests (synthesis is slow: build once per module)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Template
+from cdk_nag import AwsSolutionsChecks
+
+ENV = cdk.Environment(account="123456789012", region="us-east-1")
+
+
+def new_stack(app: cdk.App | None = None, id: str = "Test", env: cdk.Environment = ENV) -> cdk.Stack:
+    """A stack in a fixed environment with explicit AZs (no lookups)."""
+    app = app or cdk.App()
+    stack = cdk.Stack(app, id, env=env)
+    return stack
+
+
+def new_vpc(stack: cdk.Stack, azs: int = 3) -> ec2.Vpc:
+    """A VPC with isolated subnets in ``azs`` explicit zones of the stack's region."""
+    region = stack.region
+    return ec2.Vpc(
+        stack,
+        "Vpc",
+        availability_zones=[f"{region}{c}" for c in "abcdef"[:azs]],
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="iso", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
+
+
+def template(stack: cdk.Stack) -> Template:
+    """Synthesize ``stack`` and return its template for assertions."""
+    return Template.from_stack(stack)
+
+
+def resources(tmpl: Template, type_: str) -> dict[str, Any]:
+    """All resources of a CloudFormation type: logical id -> resource."""
+    found: dict[str, Any] = tmpl.find_resources(type_)
+    return found
+
+
+def only(tmpl: Template, type_: str) -> tuple[str, dict[str, Any]]:
+    """The single resource of ``type_`` (asserts there is exactly one)."""
+    found = resources(tmpl, type_)
+    assert len(found) == 1, f"expected one {type_}, found {list(found)}"
+    return next(iter(found.items()))
+
+
+def props(tmpl: Template, type_: str) -> dict[str, Any]:
+    """Properties of the single resource of ``type_``."""
+    return dict(only(tmpl, type_)[1].get("Properties", {}))
+
+
+def synth_with_nag(build: Callable[[cdk.App], None]) -> cdk.cx_api.CloudAssembly:
+    """Build an app with cdk-nag AwsSolutions registered and synthesize it; raises on unacknowledged errors."""
+    app = cdk.App()
+    build(app)
+    cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
+    return app.synth()
+
+
+def template_json(stack: cdk.Stack) -> str:
+    """The synthesized template as text (for searching for leaked values)."""
+    return json.dumps(template(stack).to_json())
