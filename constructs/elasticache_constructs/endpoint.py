@@ -14,7 +14,7 @@ class Endpoint:
 
     def __init__(self, address: str, port: int | str) -> None:
         self.hostname = address
-        self.port: int = Token.as_number(port) if isinstance(port, str) else port
+        self.port: int = int(Token.as_number(port)) if isinstance(port, str) else port
         #: The port as a string (handy for CloudFormation outputs).
         self.port_as_string: str = port if isinstance(port, str) else Token.as_string(port)
         #: ``host:port``.

@@ -10,15 +10,12 @@ from typing import ClassVar
 from ._validation import fail, is_unresolved
 
 
-class Engine(str, enum.Enum):
+class Engine(enum.StrEnum):
     """The ElastiCache engines (a closed set). Members compare equal to the CloudFormation ``Engine`` value."""
 
     VALKEY = "valkey"
     REDIS = "redis"
     MEMCACHED = "memcached"
-
-    def __str__(self) -> str:
-        return self.value
 
     @property
     def is_redis_compatible(self) -> bool:

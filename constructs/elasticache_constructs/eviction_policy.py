@@ -7,7 +7,7 @@ import enum
 from ._validation import fail
 
 
-class EvictionPolicy(str, enum.Enum):
+class EvictionPolicy(enum.StrEnum):
     """How the engine frees memory once ``maxmemory`` is reached (Redis ``maxmemory-policy``).
 
     Members compare equal to the Redis string: ``EvictionPolicy.ALLKEYS_LRU == "allkeys-lru"``.
@@ -29,9 +29,6 @@ class EvictionPolicy(str, enum.Enum):
     VOLATILE_RANDOM = "volatile-random"
     #: Evict the key with the shortest remaining TTL. Session-heavy workloads.
     VOLATILE_TTL = "volatile-ttl"
-
-    def __str__(self) -> str:
-        return self.value
 
     @classmethod
     def parse(cls, value: EvictionPolicy | str, prop: str = "eviction_policy") -> EvictionPolicy:

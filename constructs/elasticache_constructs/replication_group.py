@@ -8,12 +8,13 @@ from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
 import jsii
-from aws_cdk import ArnFormat, CfnUpdatePolicy, RemovalPolicy, Resource, Stack
+from aws_cdk import ArnFormat, CfnUpdatePolicy, Fn, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
+
 from constructs import Construct
 
 from ._validation import check_range, fail, implements, is_unresolved
@@ -21,9 +22,18 @@ from .auth import AuthBinding, Authentication, TransitEncryption
 from .endpoint import Endpoint
 from .engine import EngineVersion
 from .eviction_policy import EvictionPolicy
+from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
+from .monitoring import CacheMetricsMixin
 from .node_type import NodeType
 from .outputs import ConnectionInfo, add_connection_outputs
 from .parameter_group import IParameterGroup, ParameterGroup
+from .scaling import (
+    ReplicaAutoScaling,
+    ShardAutoScaling,
+    validate_auto_scaling_support,
+    validate_replica_bounds,
+    validate_shard_bounds,
+)
 from .rbac import connect_resource_arns, connect_users
 from .windows import validate_windows
 
@@ -84,7 +94,8 @@ def validate_node_type(node_type: Any, engine_version: EngineVersion, data_tieri
     if data_tiering:
         if not node_type.data_tiering:
             tiering = ", ".join(n.name for n in NodeType.catalog() if n.data_tiering)
-            raise fail("data_tiering", True, f"node type {node_type.name} has no SSD tier; data tiering needs one of: {tiering}")
+            why = f"node type {node_type.name} has no SSD tier; data tiering needs one of: {tiering}"
+            raise fail("data_tiering", True, why)
         if not engine_version.supports_data_tiering:
             raise fail("data_tiering", True, f"{engine_version} lacks data tiering (valkey, redis 6.2+)")
     elif node_type.data_tiering:
@@ -97,7 +108,8 @@ def validate_transit_encryption(
 ) -> TransitEncryption:
     """TLS modes the engine supports; AUTH tokens and user groups only over TLS; RBAC on engines with it."""
     if not isinstance(transit_encryption, TransitEncryption):
-        raise fail("transit_encryption", transit_encryption, "allowed: " + ", ".join(f"TransitEncryption.{t.name}" for t in TransitEncryption))
+        allowed = ", ".join(f"TransitEncryption.{t.name}" for t in TransitEncryption)
+        raise fail("transit_encryption", transit_encryption, f"allowed: {allowed}")
     if transit_encryption.enabled and not engine_version.supports_transit_encryption:
         raise fail("transit_encryption", transit_encryption.name, f"{engine_version} lacks in-transit encryption")
     if transit_encryption is TransitEncryption.PREFERRED and not engine_version.supports_transit_encryption_mode:
@@ -218,8 +230,9 @@ class IReplicationGroup(Protocol):
 
 
 @jsii.implements(ec2.IConnectable)
-class ReplicationGroupBase(Resource):
-    """What every replication group offers, computed from its attributes: ARN, grants, endpoint choice."""
+class ReplicationGroupBase(CacheMetricsMixin, Resource):
+    """What every replication group offers, computed from its attributes: ARN, grants, endpoint choice, metrics
+    (``metric_*``, ``add_alarms``; see ``monitoring``)."""
 
     replication_group_id: str
     connections: ec2.Connections
@@ -270,6 +283,24 @@ class ReplicationGroupBase(Resource):
     def add_connection_outputs(self, prefix: str | None = None) -> None:
         """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
         add_connection_outputs(self, prefix or self.node.id, self.connection_info())
+
+    # -- metrics (monitoring.CacheMetricsMixin) ----------------------------------------------------------------
+    def member_cluster_ids(self) -> list[str]:
+        """Ids of the member clusters (one node each) CloudWatch publishes metrics for: ``<id>-001``... with
+        cluster mode disabled, ``<id>-0001-001``... (shard, node) with cluster mode enabled."""
+        raise fail(
+            "metric_dimensions", self.node.path,
+            "the member clusters of an imported replication group are unknown; build metrics with "
+            "cloudwatch.Metric(namespace='AWS/ElastiCache', dimensions_map={'CacheClusterId': ...})",
+        )
+
+    def metric_dimensions(self) -> list[dict[str, str]]:
+        """One ``{"CacheClusterId": <member id>}`` per member cluster (ElastiCache publishes per node)."""
+        return [{"CacheClusterId": member} for member in self.member_cluster_ids()]
+
+    def _member_id(self, suffix: str) -> str:
+        group_id = self.replication_group_id
+        return Fn.join("", [group_id, suffix]) if is_unresolved(group_id) else f"{group_id}{suffix}"
 
 
 def _user_arn(scope: Construct, user_id: str) -> str:
@@ -340,12 +371,18 @@ class _ProvisionedGroup(ReplicationGroupBase):
         removal_policy: RemovalPolicy,
         replication_group_id: str | None,
         description: str | None,
+        slow_log: LogDeliveryOption = None,
+        engine_log: LogDeliveryOption = None,
     ) -> None:
         # Validate everything before creating any child, so a bad prop leaves no half-built construct.
         engine_version = validate_engine_version(engine_version)
         authentication = authentication if authentication is not None else Authentication.generated_token()
         if not isinstance(authentication, Authentication):
-            raise fail("authentication", authentication, "pass Authentication.generated_token(), .token_from_secret(), .user_group() or .none()")
+            raise fail(
+                "authentication",
+                authentication,
+                "pass Authentication.generated_token(), .token_from_secret(), .user_group() or .none()",
+            )
         transit_encryption = validate_transit_encryption(transit_encryption, engine_version, authentication)
         node_type = validate_node_type(node_type, engine_version, data_tiering)
         validate_replicas(replicas_prop, replicas)
@@ -363,11 +400,13 @@ class _ProvisionedGroup(ReplicationGroupBase):
             validate_parameter_group(parameter_group, engine_version, cluster_mode)
         if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
+        log_deliveries = validate_log_delivery(slow_log, engine_log, engine_version)
 
         super().__init__(scope, id, physical_name=replication_group_id)
         subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
         if multi_az and not is_unresolved(subnets.availability_zones) and len(set(subnets.availability_zones)) < 2:
-            raise fail("vpc_subnets", list(subnets.availability_zones), "Multi-AZ needs subnets in at least 2 availability zones")
+            azs = list(subnets.availability_zones)
+            raise fail("vpc_subnets", azs, "Multi-AZ needs subnets in at least 2 availability zones")
 
         self.engine_version = engine_version
         self.node_type = node_type
@@ -400,6 +439,11 @@ class _ProvisionedGroup(ReplicationGroupBase):
         self.auth_secret = binding.secret
         self._user_group = binding.user_group
         self.authentication = authentication
+        #: Delivered log types (slow-log / engine-log) with their destinations and log groups.
+        self.log_deliveries: dict[LogType, BoundLogDelivery] = {
+            log_type: delivery.bind(self, "SlowLog" if log_type is LogType.SLOW_LOG else "EngineLog", log_type)
+            for log_type, delivery in log_deliveries.items()
+        }
 
         props: dict[str, Any] = dict(
             replication_group_description=description or f"{self.node.path}",
@@ -430,6 +474,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
             snapshot_window=snapshot_window,
             preferred_maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade,
+            log_delivery_configurations=[d.configuration for d in self.log_deliveries.values()] or None,
         )
         props.update(self._topology())
         self.resource = elasticache.CfnReplicationGroup(self, "Resource", **props)
@@ -440,6 +485,18 @@ class _ProvisionedGroup(ReplicationGroupBase):
 
     def _topology(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    @property
+    def slow_log_group(self) -> Any:
+        """The log group receiving the slow log (``None`` when not delivered to CloudWatch Logs)."""
+        bound = self.log_deliveries.get(LogType.SLOW_LOG)
+        return bound.log_group if bound else None
+
+    @property
+    def engine_log_group(self) -> Any:
+        """The log group receiving the engine log (``None`` when not delivered to CloudWatch Logs)."""
+        bound = self.log_deliveries.get(LogType.ENGINE_LOG)
+        return bound.log_group if bound else None
 
 
 def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
@@ -476,6 +533,11 @@ _COMMON_DOC = """
     :param replication_group_id: physical id. Default: generated by CloudFormation (recommended: a fixed id
         turns every replacement into a name clash).
     :param description: Default: the construct path.
+    :param slow_log: deliver the SLOWLOG (Valkey, Redis OSS 6.0+): ``True`` for a new CloudWatch Logs log group
+        (generated name, one-month retention), an existing ``logs.ILogGroup``, or
+        ``LogDelivery.cloudwatch_logs(...)`` / ``LogDelivery.firehose(...)``. Default: off.
+    :param engine_log: deliver the engine log (Valkey, Redis OSS 6.2+); same choices, and its own log group.
+        Default: off.
 """
 
 
@@ -516,6 +578,8 @@ class ReplicationGroup(_ProvisionedGroup):
         removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT,
         replication_group_id: str | None = None,
         description: str | None = None,
+        slow_log: LogDeliveryOption = None,
+        engine_log: LogDeliveryOption = None,
     ) -> None:
         self.replicas = replicas
         super().__init__(
@@ -527,6 +591,7 @@ class ReplicationGroup(_ProvisionedGroup):
             snapshot_window=snapshot_window, maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
+            slow_log=slow_log, engine_log=engine_log,
         )
         #: Read/write endpoint (follows the primary across failovers).
         self.primary_endpoint = Endpoint(
@@ -539,6 +604,31 @@ class ReplicationGroup(_ProvisionedGroup):
 
     def _topology(self) -> dict[str, Any]:
         return {"num_cache_clusters": self.replicas + 1 if not is_unresolved(self.replicas) else self.replicas}
+
+    def member_cluster_ids(self) -> list[str]:
+        """``<id>-001`` (the first primary) to ``<id>-00<replicas + 1>``."""
+        if is_unresolved(self.replicas):
+            raise fail("replicas", self.replicas, "metrics need a literal replica count to name the member clusters")
+        return [self._member_id(f"-{n:03d}") for n in range(1, self.replicas + 2)]
+
+    def monitored_kinds(self) -> frozenset[str]:
+        """Without replicas there is no replication lag."""
+        kinds = super().monitored_kinds()
+        return kinds if is_unresolved(self.replicas) or self.replicas > 0 else kinds - {"replication_lag"}
+
+    def auto_scale_shards(self, **_: Any) -> Any:
+        """Not available: ElastiCache Auto Scaling supports cluster mode enabled only."""
+        raise fail(
+            "auto_scale_shards", self.node.path,
+            "ElastiCache auto scaling needs cluster mode enabled; use a ShardedReplicationGroup",
+        )
+
+    def auto_scale_replicas(self, **_: Any) -> Any:
+        """Not available: ElastiCache Auto Scaling supports cluster mode enabled only."""
+        raise fail(
+            "auto_scale_replicas", self.node.path,
+            "ElastiCache auto scaling needs cluster mode enabled; use a ShardedReplicationGroup",
+        )
 
     @property
     def endpoint(self) -> Endpoint:
@@ -613,6 +703,8 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         removal_policy: RemovalPolicy = RemovalPolicy.SNAPSHOT,
         replication_group_id: str | None = None,
         description: str | None = None,
+        slow_log: LogDeliveryOption = None,
+        engine_log: LogDeliveryOption = None,
     ) -> None:
         if isinstance(engine_version, EngineVersion):
             limit = engine_version.max_nodes_per_cluster
@@ -624,7 +716,8 @@ class ShardedReplicationGroup(_ProvisionedGroup):
                     raise fail(
                         "shards",
                         shards,
-                        f"{shards} shards x {replicas_per_shard + 1} nodes = {nodes} nodes; {engine_version} allows at most {limit}",
+                        f"{shards} shards x {replicas_per_shard + 1} nodes = {nodes} nodes; "
+                        f"{engine_version} allows at most {limit}",
                     )
         self.shards = shards
         self.replicas_per_shard = replicas_per_shard
@@ -638,9 +731,13 @@ class ShardedReplicationGroup(_ProvisionedGroup):
             snapshot_window=snapshot_window, maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
+            slow_log=slow_log, engine_log=engine_log,
         )
         # Changing NumNodeGroups replaces the group unless online resharding is allowed.
         self.resource.cfn_options.update_policy = CfnUpdatePolicy(use_online_resharding=True)
+        #: Shard / replica auto scaling, once configured (``auto_scale_shards`` / ``auto_scale_replicas``).
+        self.shard_auto_scaling: ShardAutoScaling | None = None
+        self.replica_auto_scaling: ReplicaAutoScaling | None = None
         #: Cluster configuration endpoint (discovers every shard).
         self.configuration_endpoint = Endpoint(
             self.resource.attr_configuration_end_point_address, self.resource.attr_configuration_end_point_port
@@ -662,6 +759,63 @@ class ShardedReplicationGroup(_ProvisionedGroup):
     @property
     def endpoint(self) -> Endpoint:
         return self.configuration_endpoint
+
+    # -- metrics ---------------------------------------------------------------------------------------------
+    def member_cluster_ids(self) -> list[str]:
+        """``<id>-<shard:04d>-<node:03d>`` for every shard and node, up to the auto scaling maximums when auto
+        scaling is configured (members that do not exist yet simply have no data)."""
+        shards = self.shard_auto_scaling.max_capacity if self.shard_auto_scaling else self.shards
+        replicas = self.replica_auto_scaling.max_capacity if self.replica_auto_scaling else self.replicas_per_shard
+        if is_unresolved(shards) or is_unresolved(replicas):
+            raise fail(
+                "shards", shards, "metrics need literal shards and replicas_per_shard to name the member clusters"
+            )
+        return [
+            self._member_id(f"-{shard:04d}-{node:03d}")
+            for shard in range(1, shards + 1)
+            for node in range(1, replicas + 2)
+        ]
+
+    def monitored_kinds(self) -> frozenset[str]:
+        """Without replicas (and no replica auto scaling) there is no replication lag."""
+        kinds = super().monitored_kinds()
+        replicas = self.replica_auto_scaling.max_capacity if self.replica_auto_scaling else self.replicas_per_shard
+        return kinds if is_unresolved(replicas) or replicas > 0 else kinds - {"replication_lag"}
+
+    # -- auto scaling ----------------------------------------------------------------------------------------
+    def auto_scale_shards(self, *, min_capacity: int, max_capacity: int) -> ShardAutoScaling:
+        """Application Auto Scaling of the shard count; add policies with ``.scale_on_cpu()``,
+        ``.scale_on_memory()`` or ``.scale_on_capacity()``. Call it before ``add_alarms``/dashboards so their
+        metrics cover the shards it may add.
+
+        :param min_capacity: fewest shards, 1 or more, at most the current ``shards``.
+        :param max_capacity: most shards, at least the current ``shards``; with the nodes per shard within the
+            engine's node limit.
+        """
+        if self.shard_auto_scaling is not None:
+            raise fail("auto_scale_shards", self.node.path, "shard auto scaling is already configured")
+        validate_auto_scaling_support(self.engine_version, self.node_type, self.node_type.data_tiering)
+        validate_shard_bounds(self, min_capacity, max_capacity)
+        self.shard_auto_scaling = ShardAutoScaling(
+            self, "ShardScaling", group=self, min_capacity=min_capacity, max_capacity=max_capacity
+        )
+        return self.shard_auto_scaling
+
+    def auto_scale_replicas(self, *, min_capacity: int, max_capacity: int) -> ReplicaAutoScaling:
+        """Application Auto Scaling of the replicas per shard (uniform across shards); add the policy with
+        ``.scale_on_cpu()``.
+
+        :param min_capacity: fewest replicas per shard, 0-5 (1 or more with Multi-AZ), at most the current count.
+        :param max_capacity: most replicas per shard, up to 5, at least the current count.
+        """
+        if self.replica_auto_scaling is not None:
+            raise fail("auto_scale_replicas", self.node.path, "replica auto scaling is already configured")
+        validate_auto_scaling_support(self.engine_version, self.node_type, self.node_type.data_tiering)
+        validate_replica_bounds(self, min_capacity, max_capacity)
+        self.replica_auto_scaling = ReplicaAutoScaling(
+            self, "ReplicaScaling", group=self, min_capacity=min_capacity, max_capacity=max_capacity
+        )
+        return self.replica_auto_scaling
 
     @staticmethod
     def from_replication_group_attributes(

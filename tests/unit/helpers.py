@@ -40,8 +40,7 @@ def template(stack: cdk.Stack) -> Template:
 
 def resources(tmpl: Template, type_: str) -> dict[str, Any]:
     """All resources of a CloudFormation type: logical id -> resource."""
-    found: dict[str, Any] = tmpl.find_resources(type_)
-    return found
+    return dict(tmpl.find_resources(type_))
 
 
 def only(tmpl: Template, type_: str) -> tuple[str, dict[str, Any]]:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from aws_cdk import Token
-
 from elasticache_constructs import NodeType, ValidationError
 
 
@@ -48,6 +49,6 @@ def test_token_name_is_accepted_with_unknown_spec() -> None:
         ("cache.r8g.large", {"memory_gib": 0}, r"memory_gib: got 0; must be greater than 0"),
     ],
 )
-def test_invalid_node_types(name: str, kwargs: dict[str, float], message: str) -> None:
+def test_invalid_node_types(name: str, kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         NodeType.of(name, **kwargs)

@@ -14,7 +14,6 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
-
 from elasticache_constructs import (
     EngineVersion,
     EvictionPolicy,
@@ -107,10 +106,10 @@ def test_change_updates_in_place(before: dict[str, Any], case: str, change: dict
         assert not forced, f"{case}: {logical_id} changes {sorted(forced)}, which CloudFormation replaces"
     assert changed_any, f"{case}: the change did not reach the template"
     for logical_id, res in before.items():
-        if res["Type"] == "AWS::ElastiCache::ParameterGroup" and "engine_version" not in change:
+        same_family_policy = "engine_version" not in change and change.get("eviction_policy", True) is not None
+        if res["Type"] == "AWS::ElastiCache::ParameterGroup" and same_family_policy:
             # Same family: an eviction policy change modifies the group in place (no new group).
-            if change.get("eviction_policy", True) is not None:
-                assert logical_id in after, f"{case}: parameter group {logical_id} replaced"
+            assert logical_id in after, f"{case}: parameter group {logical_id} replaced"
 
 
 def test_shard_changes_are_applied_online(before: dict[str, Any]) -> None:

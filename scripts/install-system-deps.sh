@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs the system packages the tests and the local emulator need: redis-server (with TLS), redis-sentinel,
+# redis-tools (redis-cli, redis-benchmark), memcached, and Node.js/npm for the CDK CLI when missing.
+# Debian/Ubuntu; run as root or with sudo available. Always refreshes the package lists first.
+set -euo pipefail
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+packages=()
+command -v redis-server   >/dev/null 2>&1 || packages+=(redis-server)
+command -v redis-sentinel >/dev/null 2>&1 || packages+=(redis-sentinel)
+command -v redis-cli      >/dev/null 2>&1 || packages+=(redis-tools)
+command -v memcached      >/dev/null 2>&1 || packages+=(memcached)
+command -v node           >/dev/null 2>&1 || packages+=(nodejs)
+command -v npm            >/dev/null 2>&1 || packages+=(npm)
+command -v python3        >/dev/null 2>&1 || packages+=(python3 python3-venv)
+if ((${#packages[@]})); then
+  $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
+fi
+# The Debian packages start system services on 6379/11211 where an init system runs; nothing here needs them.
+for svc in redis-server memcached; do
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
+    $SUDO systemctl stop "$svc" || true
+  fi
+done
+redis-server --version
+memcached -V
+node --version
