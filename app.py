@@ -7,10 +7,17 @@ import os
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
 
-import aws_cdk as cdk  # noqa: E402
-from cdk_nag import AwsSolutionsChecks  # noqa: E402
+import aws_cdk as cdk
+from cdk_nag import AwsSolutionsChecks
 
-from stacks import AppConfig, LeaderboardStack, NetworkStack, SessionStoreStack  # noqa: E402
+from stacks import (
+    AppConfig,
+    LeaderboardStack,
+    NetworkStack,
+    PageCacheStack,
+    ServerlessCacheStack,
+    SessionStoreStack,
+)
 
 
 def build_app(app: cdk.App | None = None) -> cdk.App:
@@ -20,6 +27,8 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
     network = NetworkStack(app, "ElastiCacheNetwork", config=config)
     SessionStoreStack(app, "ElastiCacheSessions", config=config, vpc=network.vpc)
     LeaderboardStack(app, "ElastiCacheLeaderboard", config=config, vpc=network.vpc)
+    ServerlessCacheStack(app, "ElastiCacheCatalog", config=config, vpc=network.vpc)
+    PageCacheStack(app, "ElastiCachePageCache", config=config, vpc=network.vpc)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

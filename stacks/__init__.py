@@ -3,6 +3,15 @@
 from .app_config import AppConfig
 from .leaderboard import LeaderboardStack
 from .network import NetworkStack
+from .page_cache import PageCacheStack
+from .serverless_cache import ServerlessCacheStack
 from .session_store import SessionStoreStack
 
-__all__ = ["AppConfig", "LeaderboardStack", "NetworkStack", "SessionStoreStack"]
+__all__ = [
+    "AppConfig",
+    "LeaderboardStack",
+    "NetworkStack",
+    "PageCacheStack",
+    "ServerlessCacheStack",
+    "SessionStoreStack",
+]

@@ -16,6 +16,11 @@ class Endpoint:
         self.hostname = address
         self.port: int = int(Token.as_number(port)) if isinstance(port, str) else port
         #: The port as a string (handy for CloudFormation outputs).
-        self.port_as_string: str = port if isinstance(port, str) else Token.as_string(port)
+        if isinstance(port, str):
+            self.port_as_string: str = port
+        elif Token.is_unresolved(port):
+            self.port_as_string = Token.as_string(port)
+        else:
+            self.port_as_string = str(port)
         #: ``host:port``.
         self.socket_address = f"{address}:{self.port_as_string}"

@@ -7,13 +7,15 @@ import re
 from collections.abc import Sequence
 from typing import Any
 
-from aws_cdk import Duration, Lazy, Names, RemovalPolicy, Stack
+import jsii
+from aws_cdk import Duration, IStableStringProducer, Lazy, Names, RemovalPolicy, Size
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_elasticache_alpha as alpha
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
-from aws_cdk import aws_elasticache_alpha as alpha
+
 from constructs import Construct
 
 from ._validation import check_range, fail, implements, is_unresolved
@@ -46,6 +48,7 @@ MAX_DESCRIPTION_LENGTH = 255
 #: CloudWatch dimension of serverless cache metrics (value: the cache name). Not ``ServerlessCacheName``.
 METRIC_DIMENSION = "clusterId"
 
+_REMOVAL_POLICIES = (RemovalPolicy.DESTROY, RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE)
 _NAME_RE = re.compile(r"^[a-z][a-z0-9-]*$")
 _SNAPSHOT_NAME_RE = re.compile(r"^[A-Za-z][A-Za-z0-9-]*$")
 _TIME_RE = re.compile(r"^(\d{2}):(\d{2})$")
@@ -168,8 +171,11 @@ def validate_authentication(authentication: Any, engine: Engine) -> alpha.IUserG
     if authentication.kind != "user_group":
         return None
     if engine is Engine.MEMCACHED:
-        raise fail("authentication", "user_group", "serverless memcached has no user groups (RBAC is valkey/redis only)")
-    group: alpha.IUserGroup | None = authentication.bind_user_group()
+        raise fail(
+            "authentication", "user_group", "serverless memcached has no user groups (RBAC is valkey/redis only)"
+        )
+    # Read only: the group is bound (Authentication.bind) once the cache exists.
+    group: alpha.IUserGroup | None = getattr(authentication, "_user_group", None)
     group_engine = getattr(getattr(group, "engine", None), "engine_type", None)
     if engine is Engine.REDIS and group_engine not in (None, "redis"):
         raise fail(
@@ -256,7 +262,7 @@ class ServerlessCache(alpha.ServerlessCache):
         validate_final_snapshot_name(final_snapshot_name)
         validate_serverless_cache_name(serverless_cache_name)
         validate_description(description)
-        if removal_policy not in (RemovalPolicy.DESTROY, RemovalPolicy.RETAIN, RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE):
+        if removal_policy not in _REMOVAL_POLICIES:
             raise fail(
                 "removal_policy",
                 str(removal_policy),
@@ -268,9 +274,7 @@ class ServerlessCache(alpha.ServerlessCache):
         subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
         # ElastiCache stores names in lowercase; the generated default is lowercase too, so the ARN and the
         # metric dimension derived from it match what AWS reports.
-        name = serverless_cache_name or Lazy.string(
-            produce=lambda: Names.unique_resource_name(self, max_length=MAX_NAME_LENGTH).lower()
-        )
+        name = serverless_cache_name or Lazy.string(_LowercaseUniqueName(self))
         backup = alpha.BackupSettings(
             backup_retention_limit=snapshot_retention_days or None,
             backup_time=events.Schedule.cron(hour=str(snapshot_time[0]), minute=str(snapshot_time[1]))
@@ -285,7 +289,8 @@ class ServerlessCache(alpha.ServerlessCache):
             request_rate_limit_minimum=ecpu_per_second_min,
             request_rate_limit_maximum=ecpu_per_second_max,
         )
-        has_limits = any(v is not None for v in (data_storage_min_gb, data_storage_max_gb, ecpu_per_second_min, ecpu_per_second_max))
+        usage = (data_storage_min_gb, data_storage_max_gb, ecpu_per_second_min, ecpu_per_second_max)
+        has_limits = any(v is not None for v in usage)
         # The alpha looks for a "Resource" child of the group (to add a dependency), which imported groups lack.
         alpha_user_group = user_group if user_group is not None and _is_local(user_group) else None
         super().__init__(
@@ -415,17 +420,20 @@ class ServerlessCache(alpha.ServerlessCache):
         """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
         add_connection_outputs(self, prefix or self.node.id, self.connection_info())
 
-    @property
-    def serverless_cache_arn_for_grants(self) -> str:
-        """ARN of the cache built from its name (no dependency on the resource)."""
-        return Stack.of(self).format_arn(
-            service="elasticache", resource="serverlesscache", resource_name=self.cache_name
-        )
 
 
-def _gib(value: int | None) -> Any:
-    from aws_cdk import Size
+@jsii.implements(IStableStringProducer)
+class _LowercaseUniqueName:
+    """Produces ``Names.unique_resource_name(construct)`` in lowercase (a valid, stable cache name)."""
 
+    def __init__(self, construct: Construct) -> None:
+        self._construct = construct
+
+    def produce(self) -> str:
+        return Names.unique_resource_name(self._construct, max_length=MAX_NAME_LENGTH).lower()
+
+
+def _gib(value: int | None) -> Size | None:
     return None if value is None else Size.gibibytes(value)
 
 

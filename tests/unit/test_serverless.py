@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -24,6 +25,7 @@ from aws_cdk.aws_elasticache_alpha import (
     UserGroup,
 )
 from aws_cdk.aws_elasticache_alpha import ServerlessCache as AlphaServerlessCache
+from cfnlint.api import ManualArgs, lint_file
 from elasticache_constructs import Authentication, Engine, ServerlessCache, ValidationError
 from elasticache_constructs.serverless import SERVERLESS_MAJOR_VERSIONS
 
@@ -228,8 +230,8 @@ def test_memcached_serverless(built: dict[str, Any]) -> None:
 # --- outputs -------------------------------------------------------------------------------------------------
 def test_outputs_contract_valkey(built: dict[str, Any]) -> None:
     outputs = built["tmpl"]["Outputs"]
-    cache_id = [k for k in built["tmpl"]["Resources"] if k.startswith("Defaults") and len(k) == len("Defaults") + 8
-                and built["tmpl"]["Resources"][k]["Type"] == SC][0]
+    cache_id = next(k for k in built["tmpl"]["Resources"] if k.startswith("Defaults") and len(k) == len("Defaults") + 8
+                and built["tmpl"]["Resources"][k]["Type"] == SC)
     assert outputs["DefaultsEngine"]["Value"] == "valkey"
     assert outputs["DefaultsResourceType"]["Value"] == "ServerlessCache"
     assert outputs["DefaultsResourceId"]["Value"] == {"Ref": cache_id}
@@ -269,9 +271,10 @@ def test_metrics_use_the_cluster_id_dimension(built: dict[str, Any]) -> None:
 def test_grant_connect_of_the_alpha(built: dict[str, Any]) -> None:
     policies = _of_type(built["tmpl"], "AWS::IAM::Policy")
     statements = [s for p in policies.values() for s in p["Properties"]["PolicyDocument"]["Statement"]]
-    cache_id = [k for k, v in built["tmpl"]["Resources"].items() if v["Type"] == SC and k.startswith("Defaults")][0]
-    assert statements == [{"Action": "elasticache:Connect", "Effect": "Allow",
-                           "Resource": {"Fn::GetAtt": [cache_id, "Arn"]}}]
+    cache_id = next(k for k, v in built["tmpl"]["Resources"].items() if v["Type"] == SC and k.startswith("Defaults"))
+    assert len(statements) == 1
+    assert "elasticache:Connect" in statements[0]["Action"]
+    assert statements[0]["Resource"] == {"Fn::GetAtt": [cache_id, "ARN"]}
 
 
 def test_alpha_importers_and_type_checks(built: dict[str, Any]) -> None:
@@ -287,12 +290,12 @@ def scope() -> dict[str, Any]:
     """A stack and VPC shared by the invalid-input cases (construction fails before any child is added)."""
     stack = new_stack(id="Invalid")
     vpc = new_vpc(stack)
-    valkey_user = NoPasswordUser(stack, "ValkeyDefault", user_id="v-default", user_name="default",
-                                 engine=UserEngine.VALKEY,
-                                 access_control=AccessControl.from_access_string("off -@all"))
-    return {"stack": stack, "vpc": vpc,
-            "valkey_group": UserGroup(stack, "ValkeyUsers", engine=UserEngine.VALKEY, users=[valkey_user]),
-            "secret": secretsmanager.Secret(stack, "Token")}
+    secret = secretsmanager.Secret(stack, "Token")
+    valkey_user = PasswordUser(stack, "ValkeyDefault", user_id="valkey-default", user_name="default",
+                               engine=UserEngine.VALKEY, passwords=[secret.secret_value],
+                               access_control=AccessControl.from_access_string("off -@all"))
+    return {"stack": stack, "vpc": vpc, "secret": secret,
+            "valkey_group": UserGroup(stack, "ValkeyUsers", engine=UserEngine.VALKEY, users=[valkey_user])}
 
 
 Case = tuple[Callable[[dict[str, Any]], dict[str, Any]], str]
@@ -400,8 +403,18 @@ def assembly() -> cdk.cx_api.CloudAssembly:
     return synth_with_nag(_build_app)
 
 
+def test_stack_template_has_no_cfn_lint_errors(assembly: cdk.cx_api.CloudAssembly) -> None:
+    template = Path(assembly.directory) / assembly.get_stack_artifact("Catalog").template_file
+    matches = lint_file(template, config=ManualArgs(regions=["us-east-1"]))
+    assert [str(m) for m in matches if m.rule.id.startswith("E")] == []
+
+
 def test_stack_passes_cdk_nag_and_cdk_validation_without_messages(assembly: cdk.cx_api.CloudAssembly) -> None:
     stack = assembly.get_stack_artifact("Catalog")
+    report = Path(assembly.directory) / "validation-report.json"
+    if report.exists():
+        reports = json.loads(report.read_text())["pluginReports"]
+        assert [(r["pluginName"], r["violations"]) for r in reports if r["violations"]] == []
     assert [m.entry.data for m in stack.messages] == []
 
 
@@ -424,18 +437,18 @@ def test_stack_has_usage_limits_and_outputs(assembly: cdk.cx_api.CloudAssembly) 
 
 
 # --- no plaintext secrets ----------------------------------------------------------------------------------
-SECRET_KEY = re.compile(r"(password|passwords|authtoken|secretstring|token)$", re.IGNORECASE)
+SECRET_KEY = re.compile(r"^(password|passwords|authtoken|secretstring|token)$", re.IGNORECASE)
 
 
 def _secret_values(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
-    if isinstance(node, dict):
+    if SECRET_KEY.search(key):
+        yield key, node
+    elif isinstance(node, dict):
         for k, v in node.items():
             yield from _secret_values(v, k)
     elif isinstance(node, list):
         for v in node:
             yield from _secret_values(v, key)
-    elif SECRET_KEY.search(key):
-        yield key, node
 
 
 def test_no_template_contains_a_plaintext_secret(assembly: cdk.cx_api.CloudAssembly) -> None:
