@@ -17,6 +17,7 @@ from stacks import (
     PageCacheStack,
     ServerlessCacheStack,
     SessionStoreStack,
+    add_global_datastore_stacks,
 )
 
 
@@ -29,6 +30,7 @@ def build_app(app: cdk.App | None = None) -> cdk.App:
     LeaderboardStack(app, "ElastiCacheLeaderboard", config=config, vpc=network.vpc)
     ServerlessCacheStack(app, "ElastiCacheCatalog", config=config, vpc=network.vpc)
     PageCacheStack(app, "ElastiCachePageCache", config=config, vpc=network.vpc)
+    add_global_datastore_stacks(app, config)
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     return app
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
-from constructs import Construct
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from elasticache_constructs import CacheDashboard, EngineVersion, EvictionPolicy, NodeType, ShardedReplicationGroup
 
-from elasticache_constructs import EngineVersion, EvictionPolicy, NodeType, ShardedReplicationGroup
+from constructs import Construct
 
 from .app_config import AppConfig, ConfiguredStack
 from .nag import acknowledge_cache
@@ -30,6 +32,8 @@ class LeaderboardStack(ConfiguredStack):
             node_type=NodeType.R7G_LARGE,
             shards=3,
             replicas_per_shard=1,
+            slow_log=True,
+            engine_log=True,
             eviction_policy=EvictionPolicy.NOEVICTION,
         )
         self.clients = ec2.SecurityGroup(
@@ -37,4 +41,14 @@ class LeaderboardStack(ConfiguredStack):
         )
         self.leaderboard.connections.allow_default_port_from(self.clients, "game servers")
         self.leaderboard.add_connection_outputs()
+        # Scale out before memory runs out (noeviction would start refusing writes), and add read replicas under load.
+        # Auto scaling must be declared before the alarms so they cover every member up to the maximum.
+        shards = self.leaderboard.auto_scale_shards(min_capacity=3, max_capacity=6)
+        shards.scale_on_memory(target_utilization_percent=60)
+        replicas = self.leaderboard.auto_scale_replicas(min_capacity=1, max_capacity=2)
+        replicas.scale_on_cpu(target_utilization_percent=60)
+        alerts_key = kms.Key(self, "AlertsKey", enable_key_rotation=True, description="Encrypts the cache alarm topic")
+        self.alerts = sns.Topic(self, "Alerts", master_key=alerts_key, enforce_ssl=True)
+        self.alarms = self.leaderboard.add_alarms(topic=self.alerts)
+        CacheDashboard.of(self).add_cache(self.leaderboard)
         acknowledge_cache(self.leaderboard)

@@ -6,6 +6,7 @@ from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
+
 from constructs import Construct
 
 from .app_config import AppConfig, ConfiguredStack

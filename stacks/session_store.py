@@ -5,9 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
-from constructs import Construct
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from elasticache_constructs import CacheDashboard, EngineVersion, EvictionPolicy, NodeType, ReplicationGroup
 
-from elasticache_constructs import EngineVersion, EvictionPolicy, NodeType, ReplicationGroup
+from constructs import Construct
 
 from .app_config import AppConfig, ConfiguredStack
 from .nag import acknowledge_cache
@@ -29,6 +31,8 @@ class SessionStoreStack(ConfiguredStack):
             engine_version=EngineVersion.VALKEY_8_1,
             node_type=NodeType.R7G_LARGE,
             replicas=2,
+            slow_log=True,
+            engine_log=True,
             eviction_policy=EvictionPolicy.VOLATILE_LRU,
             snapshot_window="03:00-04:00",
             maintenance_window="sun:05:00-sun:06:00",
@@ -38,4 +42,8 @@ class SessionStoreStack(ConfiguredStack):
         )
         self.sessions.connections.allow_default_port_from(self.clients, "application tier")
         self.sessions.add_connection_outputs()
+        alerts_key = kms.Key(self, "AlertsKey", enable_key_rotation=True, description="Encrypts the cache alarm topic")
+        self.alerts = sns.Topic(self, "Alerts", master_key=alerts_key, enforce_ssl=True)
+        self.alarms = self.sessions.add_alarms(topic=self.alerts)
+        CacheDashboard.of(self).add_cache(self.sessions)
         acknowledge_cache(self.sessions)

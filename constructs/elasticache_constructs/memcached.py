@@ -18,6 +18,7 @@ from ._validation import check_range, fail, is_unresolved
 from .auth import TransitEncryption
 from .endpoint import Endpoint
 from .engine import Engine, EngineVersion
+from .monitoring import CacheMetricNames, CacheMetricsMixin
 from .node_type import NodeType
 from .outputs import ConnectionInfo, add_connection_outputs
 from .parameter_group import IParameterGroup, ParameterGroup
@@ -214,9 +215,10 @@ def validate_memcached_removal_policy(removal_policy: Any) -> RemovalPolicy:
 
 # --- base and import ----------------------------------------------------------------------------------------
 @jsii.implements(ec2.IConnectable)
-class MemcachedClusterBase(Resource):
-    """What every Memcached cluster offers, from its attributes: ARN, endpoint, outputs, metric dimensions."""
+class MemcachedClusterBase(CacheMetricsMixin, Resource):
+    """What every Memcached cluster offers, from its attributes: ARN, endpoint, outputs, metrics and alarms."""
 
+    metric_names = CacheMetricNames.MEMCACHED
     cache_cluster_id: str
     connections: ec2.Connections
     configuration_endpoint: Endpoint

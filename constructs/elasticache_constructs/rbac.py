@@ -19,6 +19,7 @@ from typing import Any
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_elasticache_alpha as alpha
+
 from constructs import Construct
 
 from ._validation import ValidationError, fail, is_unresolved
@@ -80,7 +81,8 @@ def validate_user_group(user_group: Any, engine_version: EngineVersion, transit_
         raise fail(
             "user_group",
             "engine valkey",
-            f"{engine_version} accepts only user groups with engine redis (UserEngine.REDIS); valkey caches accept both",
+            f"{engine_version} accepts only user groups with engine redis (UserEngine.REDIS); "
+            "valkey caches accept both",
         )
     users = known_users(user_group) or []
     for user in users:
@@ -92,7 +94,9 @@ def validate_user_group(user_group: Any, engine_version: EngineVersion, transit_
                 "a valkey user group holds only users that authenticate (PasswordUser or IamUser)",
             )
         if group_engine == "redis" and _engine_type(user) not in (None, "redis"):
-            raise fail("user_group", f"{_engine_type(user)} user {label!r}", "a redis user group holds only redis users")
+            raise fail(
+                "user_group", f"{_engine_type(user)} user {label!r}", "a redis user group holds only redis users"
+            )
         if is_iam_user(user):
             validate_iam_user(user, engine_version, transit_encryption_enabled)
 
@@ -102,7 +106,9 @@ def validate_iam_user(user: Any, engine_version: EngineVersion | None, transit_e
     user_id = getattr(user, "user_id", None)
     name = _user_name(user)
     if engine_version is not None and not engine_version.supports_iam_auth:
-        raise fail("user_group", f"IamUser {user_id!r}", f"{engine_version} lacks IAM authentication (valkey 7.2+, redis 7.0+)")
+        raise fail(
+            "user_group", f"IamUser {user_id!r}", f"{engine_version} lacks IAM authentication (valkey 7.2+, redis 7.0+)"
+        )
     if not transit_encryption_enabled:
         raise fail("transit_encryption", "DISABLED", "IAM authentication requires in-transit encryption (TLS)")
     if name is not None and isinstance(user_id, str) and not is_unresolved(user_id) and name != user_id:
@@ -110,10 +116,11 @@ def validate_iam_user(user: Any, engine_version: EngineVersion | None, transit_e
 
 
 def user_arn(scope: Construct, user: Any) -> str:
-    """ARN of an ElastiCache user (its ``user_arn``, or built from the user id in ``scope``'s stack)."""
-    arn = getattr(user, "user_arn", None)
-    if arn:
-        return str(arn)
+    """ARN of an ElastiCache user: ``Fn::GetAtt Arn`` of a user defined in the app; for an imported user,
+    ``arn:<partition>:elasticache:<region>:<account>:user:<user id>`` in ``scope``'s stack (the alpha's
+    ``from_user_id`` builds ``user/<id>``, which IAM would not match)."""
+    if is_iam_user(user) or _known_class(user):
+        return str(user.user_arn)
     return Stack.of(scope).format_arn(
         service="elasticache", resource="user", resource_name=user.user_id, arn_format=ArnFormat.COLON_RESOURCE_NAME
     )

@@ -23,10 +23,11 @@ from .endpoint import Endpoint
 from .engine import EngineVersion
 from .eviction_policy import EvictionPolicy
 from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
-from .monitoring import CacheMetricsMixin
+from .monitoring import CacheAlarms, CacheMetricsMixin
 from .node_type import NodeType
 from .outputs import ConnectionInfo, add_connection_outputs
 from .parameter_group import IParameterGroup, ParameterGroup
+from .rbac import connect_resource_arns, connect_users
 from .scaling import (
     ReplicaAutoScaling,
     ShardAutoScaling,
@@ -34,7 +35,6 @@ from .scaling import (
     validate_replica_bounds,
     validate_shard_bounds,
 )
-from .rbac import connect_resource_arns, connect_users
 from .windows import validate_windows
 
 #: Read replicas per primary (per shard in cluster mode).
@@ -794,12 +794,19 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         """
         if self.shard_auto_scaling is not None:
             raise fail("auto_scale_shards", self.node.path, "shard auto scaling is already configured")
+        self._check_no_alarms_yet("auto_scale_shards")
+        assert self.engine_version is not None
         validate_auto_scaling_support(self.engine_version, self.node_type, self.node_type.data_tiering)
         validate_shard_bounds(self, min_capacity, max_capacity)
         self.shard_auto_scaling = ShardAutoScaling(
             self, "ShardScaling", group=self, min_capacity=min_capacity, max_capacity=max_capacity
         )
         return self.shard_auto_scaling
+
+    def _check_no_alarms_yet(self, method: str) -> None:
+        """Alarms enumerate the member clusters when created; afterwards they would miss scaled-out members."""
+        if any(isinstance(child, CacheAlarms) for child in self.node.children):
+            raise fail(method, self.node.path, "call it before add_alarms() so the alarms cover the members it may add")
 
     def auto_scale_replicas(self, *, min_capacity: int, max_capacity: int) -> ReplicaAutoScaling:
         """Application Auto Scaling of the replicas per shard (uniform across shards); add the policy with
@@ -810,6 +817,8 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         """
         if self.replica_auto_scaling is not None:
             raise fail("auto_scale_replicas", self.node.path, "replica auto scaling is already configured")
+        self._check_no_alarms_yet("auto_scale_replicas")
+        assert self.engine_version is not None
         validate_auto_scaling_support(self.engine_version, self.node_type, self.node_type.data_tiering)
         validate_replica_bounds(self, min_capacity, max_capacity)
         self.replica_auto_scaling = ReplicaAutoScaling(

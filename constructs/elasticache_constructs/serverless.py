@@ -22,6 +22,7 @@ from ._validation import check_range, fail, implements, is_unresolved
 from .auth import Authentication
 from .endpoint import Endpoint
 from .engine import Engine
+from .monitoring import CacheMetricNames, CacheMetricsMixin
 from .outputs import ConnectionInfo, add_connection_outputs
 
 #: Major engine versions ElastiCache Serverless offers per engine (the alpha's named ``CacheEngine`` members).
@@ -187,7 +188,7 @@ def validate_authentication(authentication: Any, engine: Engine) -> alpha.IUserG
 
 
 # --- the construct ------------------------------------------------------------------------------------------
-class ServerlessCache(alpha.ServerlessCache):
+class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin):
     """An ElastiCache Serverless cache: the official ``aws_elasticache_alpha.ServerlessCache`` (so its grants,
     ``metric_*`` helpers and ``from_*`` importers work unchanged) with secure defaults and validation.
 
@@ -326,6 +327,9 @@ class ServerlessCache(alpha.ServerlessCache):
 
         #: Engine of the cache.
         self.engine_type = engine_type
+        self.metric_names = (
+            CacheMetricNames.SERVERLESS if engine_type.is_redis_compatible else CacheMetricNames.SERVERLESS_MEMCACHED
+        )
         #: Major engine version, or ``None`` for "the latest ElastiCache offers" (chosen at creation).
         self.major_engine_version = major
         #: The cache name (lowercase), also the ``clusterId`` metric dimension.
@@ -364,7 +368,8 @@ class ServerlessCache(alpha.ServerlessCache):
         """The RBAC user group, if any (also when it is imported)."""
         return self._user_group
 
-    def metric(
+    # The alpha's signature (first in the MRO) is the public one; the mixin's generic metric() is not used here.
+    def metric(  # type: ignore[override]
         self,
         metric_name: str,
         *,

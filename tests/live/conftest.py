@@ -76,6 +76,25 @@ def oom_server() -> Iterator[testing.RedisServer]:
     server.stop()
 
 
+@pytest.fixture(scope="module")
+def tls_cluster(tls_files: testing.TlsFiles) -> Iterator[testing.RedisClusterServers]:
+    """The production shape: 3 shards x 2 nodes, TLS everywhere (clients, bus, replication) + AUTH token.
+
+    Module-scoped so its six processes stop as soon as the module using it is done.
+    """
+    servers = testing.start_cluster(shards=3, replicas=1, password=TLS_TOKEN, tls=tls_files)
+    yield servers
+    servers.stop()
+
+
+@pytest.fixture(scope="session")
+def memcached_tls(tls_files: testing.TlsFiles) -> Iterator[testing.ManagedProcess]:
+    """TLS-only memcached (``-Z``)."""
+    server = testing.start_memcached(tls=tls_files)
+    yield server
+    server.stop()
+
+
 @pytest.fixture(scope="session")
 def memcached() -> Iterator[testing.ManagedProcess]:
     """memcached on loopback."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 from contextlib import redirect_stderr, redirect_stdout
 from dataclasses import dataclass
+from typing import Any
 
 import redis
 from elasticache_smoke.cli import main
@@ -42,3 +43,37 @@ def run_cli(*argv: str) -> CliResult:
 def own_keys(client: redis.Redis, pattern: str = "*smoke:*") -> list[bytes]:
     """Keys that look like smoke-run keys (SCAN in the test, never in the tool)."""
     return list(client.scan_iter(match=pattern, count=1000))
+
+
+def hammer_limiter(
+    kind: str, url: str, key: str, limit: int, threads: int, attempts: int, barrier: Any, out: Any
+) -> None:
+    """Process entry point: ``threads`` threads call the limiter ``attempts`` times each; put allowed count."""
+    import threading
+
+    from elasticache_smoke.connection import connect_redis
+    from elasticache_smoke.patterns import SlidingWindowLimiter, TokenBucket
+    from elasticache_smoke.target import target_from_url
+
+    connection = connect_redis(target_from_url(url))
+    client = connection.client
+    limiter: Any
+    if kind == "sliding":
+        limiter = SlidingWindowLimiter(client, key, limit=limit, window_ms=600_000)
+    else:
+        limiter = TokenBucket(client, key, capacity=limit, refill_per_second=1e-6)
+    counts: list[int] = []
+    start = threading.Barrier(threads)
+
+    def work() -> None:
+        start.wait()
+        counts.append(sum(1 for _ in range(attempts) if limiter.allow()))
+
+    pool = [threading.Thread(target=work) for _ in range(threads)]
+    barrier.wait(timeout=60)
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    connection.close()
+    out.put(sum(counts))

@@ -40,7 +40,11 @@ def test_table_has_one_row_per_suite_with_latencies(standalone: servers.RedisSer
     assert result.code == 0, result.text
     header = next(line for line in result.out.splitlines() if line.startswith("suite"))
     assert header.split() == ["suite", "checks", "passed", "failed", "result", "p50", "ms", "p99", "ms"]
-    rows = {line.split()[0]: line.split() for line in result.out.splitlines() if line.split()[:1] in (["strings"], ["hashes"])}
+    rows = {
+        line.split()[0]: line.split()
+        for line in result.out.splitlines()
+        if line.split()[:1] in (["strings"], ["hashes"])
+    }
     assert rows["strings"][1:5] == ["8", "8", "0", "PASS"]
     assert rows["hashes"][1:5] == ["4", "4", "0", "PASS"]
     assert float(rows["strings"][5]) > 0
@@ -66,7 +70,9 @@ def test_tls_password_from_environment(
     assert result.code == 0, result.text
 
 
-def test_cluster_full_run_uses_redis_cluster_and_every_shard(cluster: servers.RedisClusterServers, tmp_path: Path) -> None:
+def test_cluster_full_run_uses_redis_cluster_and_every_shard(
+    cluster: servers.RedisClusterServers, tmp_path: Path
+) -> None:
     report_file = tmp_path / "cluster.json"
     result = run_cli("--url", cluster.url, "--json", str(report_file))
     assert result.code == 0, result.text
@@ -85,11 +91,21 @@ def test_cluster_full_run_uses_redis_cluster_and_every_shard(cluster: servers.Re
     assert sum(node.client().dbsize() for node in cluster.primaries) == 0
 
 
-def test_cluster_forced_off_is_reported_against_a_cluster(cluster: servers.RedisClusterServers) -> None:
-    """--no-cluster on a cluster: a plain client; multi-key suites hit MOVED unless the slot is local."""
-    result = run_cli("--url", cluster.url, "--no-cluster", "--suite", "server")
-    assert result.code == 0, result.text
-    assert "server reports cluster_enabled:1" in result.out
+def test_cluster_forced_off_against_a_cluster_fails_with_moved(cluster: servers.RedisClusterServers) -> None:
+    """--no-cluster on a cluster: a plain client gets MOVED for keys of other shards; the run says why."""
+    from redis.crc import key_slot
+
+    # a run id whose hash tag lives on another shard than the seed (slots 0-5461), so MOVED is certain
+    run_id = next(f"moved{i}" for i in range(1000) if key_slot(f"{{smoke:moved{i}}}".encode()) > 5461)
+    target = target_from_url(cluster.url, cluster=False)
+    report = run_smoke(target, ["server"], run_id=run_id)
+    assert report.exit_code == 1
+    assert report.cluster is False
+    assert "target says cluster mode disabled but the server reports cluster_enabled:1" in report.notes
+    assert (report.suite("server").error or "").startswith("MOVED ")
+    assert "MOVED: the endpoint is in cluster mode; let the cluster mode be detected (drop --no-cluster)" in (
+        report.hints()
+    )
 
 
 def test_memcached_suite_passes(memcached: servers.ManagedProcess, tmp_path: Path) -> None:
@@ -117,9 +133,7 @@ def test_cluster_spread_selected_on_standalone_is_skipped(standalone: servers.Re
 
 def test_python_api_reports_per_suite_results(standalone: servers.RedisServer) -> None:
     events: list[str] = []
-    report = run_smoke(
-        target_from_url(standalone.url), "sorted_sets,pubsub", progress=lambda e: events.append(e.kind)
-    )
+    report = run_smoke(target_from_url(standalone.url), "sorted_sets,pubsub", progress=lambda e: events.append(e.kind))
     assert report.ok and report.exit_code == 0
     sorted_sets = report.suite("sorted_sets")
     assert [c.name for c in sorted_sets.checks if not c.passed] == []
@@ -137,13 +151,11 @@ def test_read_only_run_sends_no_write_command(standalone: servers.RedisServer) -
     admin.config_resetstat()
     result = run_cli("--url", standalone.url, "--read-only")
     assert result.code == 0, result.text
-    stats = admin.info("commandstats")
-    admin.execute_command("COMMAND", "INFO", "get")  # not counted before we read the stats
-    used = {name.removeprefix("cmdstat_").split("|")[0] for name in stats}
+    used = {name.removeprefix("cmdstat_").split("|")[0] for name in admin.info("commandstats")}
     writes = set()
     for command in used:
-        flags = admin.execute_command("COMMAND", "INFO", command)[0][2]
-        if "write" in [f.decode() if isinstance(f, bytes) else f for f in flags]:
+        flags = admin.execute_command("COMMAND", "INFO", command)[command]["flags"]
+        if "write" in flags:
             writes.add(command)
     assert writes == set(), f"read-only run sent write commands: {writes}"
     assert {"ping", "get", "exists", "ttl"} <= used

@@ -33,12 +33,33 @@ from stacks.global_datastore import add_global_datastore_stacks
 from tests.unit.helpers import new_vpc
 
 ACCOUNT = "123456789012"
-CONTRACT = ("Engine", "ResourceType", "ResourceId", "EndpointAddress", "EndpointPort", "Tls", "ClusterMode",
-            "AuthSecretArn")
+CONTRACT = (
+    "Engine",
+    "ResourceType",
+    "ResourceId",
+    "EndpointAddress",
+    "EndpointPort",
+    "Tls",
+    "ClusterMode",
+    "AuthSecretArn",
+)
 #: Properties a secondary inherits from the global datastore and must not declare.
-INHERITED = ("Engine", "EngineVersion", "CacheNodeType", "CacheParameterGroupName", "AuthToken", "UserGroupIds",
-             "TransitEncryptionEnabled", "TransitEncryptionMode", "AtRestEncryptionEnabled", "NumNodeGroups",
-             "NodeGroupConfiguration", "ClusterMode", "DataTieringEnabled", "AutomaticFailoverEnabled")
+INHERITED = (
+    "Engine",
+    "EngineVersion",
+    "CacheNodeType",
+    "CacheParameterGroupName",
+    "AuthToken",
+    "UserGroupIds",
+    "TransitEncryptionEnabled",
+    "TransitEncryptionMode",
+    "AtRestEncryptionEnabled",
+    "NumNodeGroups",
+    "NodeGroupConfiguration",
+    "ClusterMode",
+    "DataTieringEnabled",
+    "AutomaticFailoverEnabled",
+)
 
 
 def regional_stack(app: cdk.App, id: str, region: str, account: str = ACCOUNT) -> cdk.Stack:
@@ -74,27 +95,50 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     primary = regional_stack(app, "Primary", "us-east-1")
     eu = regional_stack(app, "Eu", "eu-west-1")
     ap = regional_stack(app, "Ap", "ap-southeast-2")
-    group = ReplicationGroup(primary, "Cache", vpc=flow_logged_vpc(primary), replicas=2,
-                             node_type=NodeType.R7G_LARGE)
+    group = ReplicationGroup(primary, "Cache", vpc=flow_logged_vpc(primary), replicas=2, node_type=NodeType.R7G_LARGE)
     acknowledge_secret_rotation(group)
     datastore = GlobalDatastore(primary, "Global", primary=group, global_replication_group_id_suffix="sessions")
     eu_vpc = flow_logged_vpc(eu)
     eu_key = kms.Key(eu, "Key", enable_key_rotation=True)
     eu_secondary = datastore.add_secondary(eu, "Cache", vpc=eu_vpc, kms_key=eu_key)
     eu_secondary.add_connection_outputs()
-    ap_secondary = datastore.add_secondary(ap, "Cache", vpc=flow_logged_vpc(ap), replicas=0,
-                                           replication_group_id="sessions-ap")
+    ap_secondary = datastore.add_secondary(
+        ap, "Cache", vpc=flow_logged_vpc(ap), replicas=0, replication_group_id="sessions-ap"
+    )
     ap_secondary.add_connection_outputs()
+    cdk.Validations.of(ap_secondary).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions-AEC4", reason="Exercises a secondary without replicas (Multi-AZ off) on purpose"
+        )
+    )
 
     sharded_primary = regional_stack(app, "ShardedPrimary", "us-west-2")
     sharded_eu = regional_stack(app, "ShardedEu", "eu-central-1")
-    sharded = ShardedReplicationGroup(sharded_primary, "Board", vpc=flow_logged_vpc(sharded_primary), shards=2,
-                                      replicas_per_shard=1, engine_version=EngineVersion.REDIS_7_1,
-                                      authentication=Authentication.none())
+    sharded = ShardedReplicationGroup(
+        sharded_primary,
+        "Board",
+        vpc=flow_logged_vpc(sharded_primary),
+        shards=2,
+        replicas_per_shard=1,
+        engine_version=EngineVersion.REDIS_7_1,
+        authentication=Authentication.none(),
+        port=6380,
+    )
+    cdk.Validations.of(sharded_primary).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions-AEC6", reason="Exercises a global datastore whose primary has no AUTH on purpose"
+        )
+    )
     sharded_datastore = GlobalDatastore(sharded_primary, "Global", primary=sharded)
-    sharded_secondary = sharded_datastore.add_secondary(sharded_eu, "Board", vpc=flow_logged_vpc(sharded_eu),
-                                                        replicas=2)
+    sharded_secondary = sharded_datastore.add_secondary(
+        sharded_eu, "Board", vpc=flow_logged_vpc(sharded_eu), replicas=2
+    )
     sharded_secondary.add_connection_outputs()
+    cdk.Validations.of(sharded_eu).acknowledge(
+        cdk.Acknowledgment(
+            id="AwsSolutions-AEC6", reason="Exercises a global datastore whose primary has no AUTH on purpose"
+        )
+    )
 
     cdk.Validations.of(app).add_plugins(AwsSolutionsChecks(app))
     assembly = app.synth()  # raises on any unacknowledged cdk-nag error
@@ -103,6 +147,7 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
         "t": {s.stack_name: s.template for s in assembly.stacks},
         "datastore": datastore,
         "eu_secondary": eu_secondary,
+        "sharded_secondary": sharded_secondary,
     }
 
 
@@ -118,8 +163,9 @@ def test_global_replication_group_has_only_the_primary_as_member(built: dict[str
     t = built["t"]["Primary"]
     p = only_props(t, "AWS::ElastiCache::GlobalReplicationGroup")
     (rg_logical,) = resources_of(t, "AWS::ElastiCache::ReplicationGroup")
-    assert p["Members"] == [{"ReplicationGroupId": {"Ref": rg_logical}, "ReplicationGroupRegion": "us-east-1",
-                             "Role": "PRIMARY"}]
+    assert p["Members"] == [
+        {"ReplicationGroupId": {"Ref": rg_logical}, "ReplicationGroupRegion": "us-east-1", "Role": "PRIMARY"}
+    ]
     assert p["GlobalReplicationGroupIdSuffix"] == "sessions"
     # Node type, engine version, failover, parameter group: modification settings, inherited at creation.
     assert not {"CacheNodeType", "EngineVersion", "AutomaticFailoverEnabled", "CacheParameterGroupName"} & set(p)
@@ -141,7 +187,9 @@ def test_secondary_reads_the_datastore_id_cross_region_without_hard_coded_names(
     writer = next(iter(resources_of(primary, "Custom::CrossRegionExportWriter").values()))
     assert writer["Properties"]["WriterProps"]["region"] in ("eu-west-1", "ap-southeast-2")
     assert "sessions" not in json.dumps(eu), "the secondary must not hard-code the datastore's name"
-    assert built["datastore"].global_replication_group_id == built["datastore"].resource.attr_global_replication_group_id
+    assert (
+        built["datastore"].global_replication_group_id == built["datastore"].resource.attr_global_replication_group_id
+    )
 
 
 def test_secondary_stacks_depend_on_the_primary(built: dict[str, Any]) -> None:
@@ -212,15 +260,17 @@ def test_imported_secret_primary_keeps_its_secret() -> None:
     app = cdk.App()
     primary, eu = regional_stack(app, "P", "us-east-1"), regional_stack(app, "E", "eu-west-1")
     existing = secretsmanager.Secret.from_secret_complete_arn(
-        primary, "Existing", "arn:aws:secretsmanager:us-east-1:123456789012:secret:cache-token-AbCdEf")
-    group = ReplicationGroup(primary, "Cache", vpc=new_vpc(primary),
-                             authentication=Authentication.token_from_secret(existing))
+        primary, "Existing", "arn:aws:secretsmanager:us-east-1:123456789012:secret:cache-token-AbCdEf"
+    )
+    vpc = new_vpc(primary)
+    group = ReplicationGroup(primary, "Cache", vpc=vpc, authentication=Authentication.token_from_secret(existing))
     secondary = GlobalDatastore(primary, "Global", primary=group).add_secondary(eu, "Cache", vpc=new_vpc(eu))
     assert secondary.auth_secret is existing
     given = secretsmanager.Secret.from_secret_complete_arn(
-        eu, "Given", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cache-token-AbCdEf")
+        eu, "Given", "arn:aws:secretsmanager:eu-west-1:123456789012:secret:cache-token-AbCdEf"
+    )
     ap = regional_stack(app, "A", "ap-northeast-1")
-    other = GlobalDatastore(primary, "Other", primary=ReplicationGroup(primary, "Cache2", vpc=new_vpc(primary)))
+    other = GlobalDatastore(primary, "Other", primary=ReplicationGroup(primary, "Cache2", vpc=vpc))
     assert other.add_secondary(ap, "Cache", vpc=new_vpc(ap), auth_secret=given).auth_secret is given
 
 
@@ -237,13 +287,22 @@ def test_global_datastore_stacks_pair(tmp_path: Path) -> None:
         t = s.template
         assert len(resources_of(t, "AWS::EC2::VPC")) == 1 and len(resources_of(t, "AWS::EC2::FlowLog")) == 1, name
         assert {f"Cache{x}" for x in CONTRACT} | {"GlobalDatastoreId"} <= set(t["Outputs"]), name
-        errors = [str(m) for m in lint_file(Path(assembly.directory) / s.template_file,
-                                            config=ManualArgs(regions=[s.environment.region]))
-                  if m.rule.id.startswith("E")]
+        errors = [
+            str(m)
+            for m in lint_file(
+                Path(assembly.directory) / s.template_file, config=ManualArgs(regions=[s.environment.region])
+            )
+            if m.rule.id.startswith("E")
+        ]
         assert errors == [], name
     manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
-    notes = [e["data"] for a in manifest["artifacts"].values() for es in a.get("metadata", {}).values() for e in es
-             if e["type"] in ("aws:cdk:warning", "aws:cdk:error")]
+    notes = [
+        e["data"]
+        for a in manifest["artifacts"].values()
+        for es in a.get("metadata", {}).values()
+        for e in es
+        if e["type"] in ("aws:cdk:warning", "aws:cdk:error")
+    ]
     assert notes == []
     report = Path(assembly.directory) / "validation-report.json"
     assert not report.exists() or json.loads(report.read_text())["pluginReports"] == []
@@ -278,9 +337,14 @@ def _secondary(s: dict[str, Any], region: str, id: str = "E", **kwargs: Any) -> 
 
 
 def _rbac_group(s: dict[str, Any]) -> Authentication:
-    user = PasswordUser(s["primary"], "Default", user_id="app-default", user_name="default",
-                        access_control=AccessControl.from_access_string("off -@all"),
-                        passwords=[cdk.SecretValue.unsafe_plain_text("x" * 20)])
+    user = PasswordUser(
+        s["primary"],
+        "Default",
+        user_id="app-default",
+        user_name="default",
+        access_control=AccessControl.from_access_string("off -@all"),
+        passwords=[cdk.SecretValue.unsafe_plain_text("x" * 20)],
+    )
     return Authentication.user_group(UserGroup(s["primary"], "Users", users=[user]))
 
 
@@ -299,16 +363,26 @@ def _duplicate_region() -> None:
 def _agnostic_primary() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "P")
-    vpc = ec2.Vpc(stack, "Vpc", availability_zones=["us-east-1a", "us-east-1b"], nat_gateways=0,
-                  subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        availability_zones=["us-east-1a", "us-east-1b"],
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     GlobalDatastore(stack, "Global", primary=ReplicationGroup(stack, "Cache", vpc=vpc))
 
 
 def _agnostic_secondary() -> None:
     s = _scene()
     stack = cdk.Stack(s["app"], "E", cross_region_references=True)
-    vpc = ec2.Vpc(stack, "Vpc", availability_zones=["eu-west-1a", "eu-west-1b"], nat_gateways=0,
-                  subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)])
+    vpc = ec2.Vpc(
+        stack,
+        "Vpc",
+        availability_zones=["eu-west-1a", "eu-west-1b"],
+        nat_gateways=0,
+        subnet_configuration=[ec2.SubnetConfiguration(name="i", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED)],
+    )
     _datastore(s).add_secondary(stack, "Cache", vpc=vpc)
 
 
@@ -337,8 +411,12 @@ def _user_group_primary() -> None:
 
 def _vpc_in(s: dict[str, Any], region: str) -> ec2.IVpc:
     return ec2.Vpc.from_vpc_attributes(
-        regional_stack(s["app"], f"Net{region.replace('-', '')}", region), "Vpc", vpc_id="vpc-1234",
-        availability_zones=[f"{region}a", f"{region}b"], isolated_subnet_ids=["subnet-1", "subnet-2"])
+        regional_stack(s["app"], f"Net{region.replace('-', '')}", region),
+        "Vpc",
+        vpc_id="vpc-1234",
+        availability_zones=[f"{region}a", f"{region}b"],
+        isolated_subnet_ids=["subnet-1", "subnet-2"],
+    )
 
 
 def _key_of_other_region() -> None:
@@ -350,50 +428,106 @@ def _key_of_other_region() -> None:
 def _imported_primary() -> None:
     app = cdk.App()
     stack = regional_stack(app, "P", "us-east-1")
-    group = ReplicationGroup.from_replication_group_attributes(stack, "Imp", replication_group_id="existing",
-                                                               endpoint_address="existing.example.com")
+    group = ReplicationGroup.from_replication_group_attributes(
+        stack, "Imp", replication_group_id="existing", endpoint_address="existing.example.com"
+    )
     GlobalDatastore(stack, "Global", primary=group)
 
 
 INVALID: list[tuple[str, Any, str]] = [
-    ("same region", lambda: _secondary(_scene(), "us-east-1"),
-     r"scope: got 'us-east-1'; a secondary must be in another region than the primary \(us-east-1\)"),
-    ("third secondary", _three_secondaries,
-     rf"add_secondary: got 3; a global datastore has at most {MAX_SECONDARIES} secondary regions"),
-    ("region twice", _duplicate_region,
-     r"scope: got 'eu-west-1'; this global datastore already has a secondary in that region"),
+    (
+        "same region",
+        lambda: _secondary(_scene(), "us-east-1"),
+        r"scope: got 'us-east-1'; a secondary must be in another region than the primary \(us-east-1\)",
+    ),
+    (
+        "third secondary",
+        _three_secondaries,
+        rf"add_secondary: got 3; a global datastore has at most {MAX_SECONDARIES} secondary regions",
+    ),
+    (
+        "region twice",
+        _duplicate_region,
+        r"scope: got 'eu-west-1'; this global datastore already has a secondary in that region",
+    ),
     ("env-agnostic primary", _agnostic_primary, r"primary: got 'P'; a global datastore needs stacks with a concrete"),
     ("env-agnostic secondary", _agnostic_secondary, r"scope: got 'E'; a global datastore needs stacks with a concrete"),
     ("other account", _other_account, r"scope: got '210987654321'; a global datastore stays in one account"),
-    ("datastore in other region", _datastore_in_other_region,
-     r"scope: got 'us-west-2'; create the GlobalDatastore in the primary's region \(us-east-1\)"),
-    ("China with commercial", lambda: _secondary(_scene("cn-north-1"), "ap-east-1"),
-     r"scope: got 'ap-east-1'; China regions replicate only between cn-north-1 and cn-northwest-1"),
-    ("commercial with China", lambda: _secondary(_scene("ap-east-1"), "cn-northwest-1"),
-     r"scope: got 'cn-northwest-1'; China regions replicate only between"),
-    ("burstable node", lambda: _datastore(_scene(node_type=NodeType.T4G_MEDIUM)),
-     r"primary: got 'node type cache.t4g.medium'; Global Datastore needs one of the node families .*r7g"),
-    ("old redis", lambda: _datastore(_scene(engine_version=EngineVersion.of("redis", "5.0.5"))),
-     r"primary: got 'redis 5.0.5'; Global Datastore needs valkey or redis 5.0.6\+"),
-    ("user group primary", _user_group_primary,
-     r"primary: got 'authentication user_group'; GlobalDatastore supports AUTH-token or no authentication"),
-    ("imported primary", _imported_primary,
-     r"primary: got '_ImportedReplicationGroup'; pass a ReplicationGroup or ShardedReplicationGroup defined"),
-    ("bad suffix", lambda: _datastore(_scene(), global_replication_group_id_suffix="my_store"),
-     r"global_replication_group_id_suffix: got 'my_store'; must be 1-40 letters, digits or single hyphens"),
-    ("trailing hyphen suffix", lambda: _datastore(_scene(), global_replication_group_id_suffix="store-"),
-     r"global_replication_group_id_suffix: got 'store-'"),
-    ("too many replicas", lambda: _secondary(_scene(), "eu-west-1", replicas=6), r"replicas: got 6; must be from 0 to 5"),
-    ("multi-az without replica", lambda: _secondary(_scene(), "eu-west-1", replicas=0, multi_az=True),
-     r"multi_az: got True; Multi-AZ needs at least one replica"),
-    ("vpc of other region", _vpc_of_other_region,
-     r"vpc: got 'us-east-1'; the secondary's VPC must be in its region \(eu-west-1\)"),
-    ("key of other region", _key_of_other_region,
-     r"kms_key: got 'us-east-1'; the secondary's key must be in its region \(eu-west-1\)"),
-    ("secret not ISecret", lambda: _secondary(_scene(), "eu-west-1", auth_secret="arn:aws:secretsmanager:x"),
-     r"auth_secret: got 'arn:aws:secretsmanager:x'; pass a secretsmanager.ISecret"),
-    ("bad secondary id", lambda: _secondary(_scene(), "eu-west-1", replication_group_id="Bad_Id"),
-     r"replication_group_id: got 'Bad_Id'"),
+    (
+        "datastore in other region",
+        _datastore_in_other_region,
+        r"scope: got 'us-west-2'; create the GlobalDatastore in the primary's region \(us-east-1\)",
+    ),
+    (
+        "China with commercial",
+        lambda: _secondary(_scene("cn-north-1"), "ap-east-1"),
+        r"scope: got 'ap-east-1'; China regions replicate only between cn-north-1 and cn-northwest-1",
+    ),
+    (
+        "commercial with China",
+        lambda: _secondary(_scene("ap-east-1"), "cn-northwest-1"),
+        r"scope: got 'cn-northwest-1'; China regions replicate only between",
+    ),
+    (
+        "burstable node",
+        lambda: _datastore(_scene(node_type=NodeType.T4G_MEDIUM)),
+        r"primary: got 'node type cache.t4g.medium'; Global Datastore needs one of the node families .*r7g",
+    ),
+    (
+        "old redis",
+        lambda: _datastore(_scene(engine_version=EngineVersion.of("redis", "5.0.5"))),
+        r"primary: got 'redis 5.0.5'; Global Datastore needs valkey or redis 5.0.6\+",
+    ),
+    (
+        "user group primary",
+        _user_group_primary,
+        r"primary: got 'authentication user_group'; GlobalDatastore supports AUTH-token or no authentication",
+    ),
+    (
+        "imported primary",
+        _imported_primary,
+        r"primary: got '_ImportedReplicationGroup'; pass a ReplicationGroup or ShardedReplicationGroup defined",
+    ),
+    (
+        "bad suffix",
+        lambda: _datastore(_scene(), global_replication_group_id_suffix="my_store"),
+        r"global_replication_group_id_suffix: got 'my_store'; must be 1-40 letters, digits or single hyphens",
+    ),
+    (
+        "trailing hyphen suffix",
+        lambda: _datastore(_scene(), global_replication_group_id_suffix="store-"),
+        r"global_replication_group_id_suffix: got 'store-'",
+    ),
+    (
+        "too many replicas",
+        lambda: _secondary(_scene(), "eu-west-1", replicas=6),
+        r"replicas: got 6; must be from 0 to 5",
+    ),
+    (
+        "multi-az without replica",
+        lambda: _secondary(_scene(), "eu-west-1", replicas=0, multi_az=True),
+        r"multi_az: got True; Multi-AZ needs at least one replica",
+    ),
+    (
+        "vpc of other region",
+        _vpc_of_other_region,
+        r"vpc: got 'us-east-1'; the secondary's VPC must be in its region \(eu-west-1\)",
+    ),
+    (
+        "key of other region",
+        _key_of_other_region,
+        r"kms_key: got 'us-east-1'; the secondary's key must be in its region \(eu-west-1\)",
+    ),
+    (
+        "secret not ISecret",
+        lambda: _secondary(_scene(), "eu-west-1", auth_secret="arn:aws:secretsmanager:x"),
+        r"auth_secret: got 'arn:aws:secretsmanager:x'; pass a secretsmanager.ISecret",
+    ),
+    (
+        "bad secondary id",
+        lambda: _secondary(_scene(), "eu-west-1", replication_group_id="Bad_Id"),
+        r"replication_group_id: got 'Bad_Id'",
+    ),
 ]
 
 
@@ -401,3 +535,13 @@ INVALID: list[tuple[str, Any, str]] = [
 def test_invalid_global_datastores(case: str, build: Any, message: str) -> None:
     with pytest.raises(ValidationError, match=message):
         build()
+
+
+def test_secondary_metrics_name_its_member_clusters(built: dict[str, Any]) -> None:
+    eu, sharded = built["eu_secondary"], built["sharded_secondary"]
+    (eu_logical,) = resources_of(built["t"]["Eu"], "AWS::ElastiCache::ReplicationGroup")
+    resolved = [cdk.Stack.of(eu).resolve(m) for m in eu.member_cluster_ids()]
+    assert resolved == [{"Fn::Join": ["", [{"Ref": eu_logical}, f"-00{n}"]]} for n in (1, 2, 3)]
+    sharded_ids = [cdk.Stack.of(sharded).resolve(m)["Fn::Join"][1][1] for m in sharded.member_cluster_ids()]
+    assert sharded_ids == [f"-000{s}-00{n}" for s in (1, 2) for n in (1, 2, 3)]
+    assert eu.metric_cache_hit_rate() is not None
