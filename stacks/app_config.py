@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
-
 from constructs import Construct, Node
 
 #: Placeholders so ``cdk synth`` works offline with no AWS account; override with ``-c account=... -c region=...``.

@@ -18,14 +18,14 @@ from typing import Any
 
 import aws_cdk as cdk
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
+from constructs import Construct
+
 from elasticache_constructs import EngineVersion, NodeType, ReplicationGroup
 from elasticache_constructs.global_datastore import GlobalDatastore, SecondaryReplicationGroup
 
-from constructs import Construct
-
 from .app_config import AppConfig, ConfiguredStack
 from .nag import acknowledge_cache
+from .network import cache_network
 
 DEFAULT_PRIMARY_REGION = "us-east-1"
 DEFAULT_SECONDARY_REGION = "eu-west-1"
@@ -40,33 +40,12 @@ def regional_config(config: AppConfig, region: str) -> AppConfig:
     return dataclasses.replace(config, region=region, availability_zones=[], vpc_id=None, subnet_ids=())
 
 
-def cache_network(scope: Construct, az_count: int, azs: list[str]) -> ec2.Vpc:
-    """A VPC with isolated subnets only (caches need no internet), with flow logs to CloudWatch Logs."""
-    vpc = ec2.Vpc(
-        scope,
-        "Vpc",
-        availability_zones=azs or None,
-        max_azs=None if azs else az_count,
-        nat_gateways=0,
-        subnet_configuration=[
-            ec2.SubnetConfiguration(name="cache", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
-        ],
-    )
-    vpc.add_flow_log(
-        "FlowLog",
-        destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-            logs.LogGroup(scope, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH)
-        ),
-    )
-    return vpc
-
-
 class GlobalPrimaryStack(ConfiguredStack):
     """Valkey 8.1 primary (1 replica, Multi-AZ) on r7g.large, and the global datastore around it."""
 
     def __init__(self, scope: Construct, id: str, *, config: AppConfig, **kwargs: Any) -> None:
         super().__init__(scope, id, config=config, cross_region_references=True, **kwargs)
-        self.vpc = cache_network(self, config.az_count, config.availability_zones)
+        self.vpc = cache_network(self, config)
         self.cache = ReplicationGroup(
             self,
             CACHE_ID,
@@ -103,7 +82,7 @@ class GlobalSecondaryStack(ConfiguredStack):
             "@aws-cdk/core:crossStackReferencesDefaultStrong",
             "Strong references are intended: the primary stack cannot drop an export this stack still reads.",
         )
-        self.vpc = cache_network(self, config.az_count, config.availability_zones)
+        self.vpc = cache_network(self, config)
         self.cache: SecondaryReplicationGroup = datastore.add_secondary(self, CACHE_ID, vpc=self.vpc, replicas=1)
         self.clients = ec2.SecurityGroup(
             self, "Clients", vpc=self.vpc, allow_all_outbound=False, description="Application tier (secondary region)"

@@ -7,9 +7,9 @@ from typing import Any
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
-from elasticache_constructs import CacheDashboard, EngineVersion, EvictionPolicy, NodeType, ShardedReplicationGroup
-
 from constructs import Construct
+
+from elasticache_constructs import CacheDashboard, EngineVersion, EvictionPolicy, NodeType, ShardedReplicationGroup
 
 from .app_config import AppConfig, ConfiguredStack
 from .nag import acknowledge_cache

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from aws_cdk import Acknowledgment, Validations
-from elasticache_constructs import ReplicationGroupBase
-
 from constructs import IConstruct
+
+from elasticache_constructs import ReplicationGroupBase
 
 #: Findings every cache of this app acknowledges, and why.
 CACHE_ACKNOWLEDGEMENTS = {

@@ -6,10 +6,34 @@ from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
 from .app_config import AppConfig, ConfiguredStack
+
+
+def cache_network(scope: Construct, config: AppConfig) -> ec2.Vpc:
+    """A VPC with isolated subnets only (caches need no internet) and flow logs to CloudWatch Logs.
+
+    Explicit AZs when configured; else the stack's (``Fn::GetAZs``-based) zones, so no account lookup.
+    """
+    azs = config.availability_zones
+    vpc = ec2.Vpc(
+        scope,
+        "Vpc",
+        availability_zones=azs or None,
+        max_azs=None if azs else config.az_count,
+        nat_gateways=0,
+        subnet_configuration=[
+            ec2.SubnetConfiguration(name="cache", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
+        ],
+    )
+    vpc.add_flow_log(
+        "FlowLog",
+        destination=ec2.FlowLogDestination.to_cloud_watch_logs(
+            logs.LogGroup(scope, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH)
+        ),
+    )
+    return vpc
 
 
 class NetworkStack(ConfiguredStack):
@@ -27,21 +51,4 @@ class NetworkStack(ConfiguredStack):
                 isolated_subnet_ids=list(config.subnet_ids),
             )
             return
-        vpc = ec2.Vpc(
-            self,
-            "Vpc",
-            # Explicit AZs when configured; else the stack's (Fn::GetAZs-based) zones, no account lookup.
-            availability_zones=config.availability_zones or None,
-            max_azs=None if config.availability_zones else config.az_count,
-            nat_gateways=0,
-            subnet_configuration=[
-                ec2.SubnetConfiguration(name="cache", subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=24)
-            ],
-        )
-        vpc.add_flow_log(
-            "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(
-                logs.LogGroup(self, "FlowLogs", retention=logs.RetentionDays.ONE_MONTH)
-            ),
-        )
-        self.vpc = vpc
+        self.vpc = cache_network(self, config)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
-from elasticache_constructs import AzMode, EngineVersion, MemcachedCluster, NodeType
-
 from constructs import Construct
+
+from elasticache_constructs import AzMode, EngineVersion, MemcachedCluster, NodeType
 
 from .app_config import AppConfig, ConfiguredStack
 from .nag import acknowledge

@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.aws_elasticache_alpha import CacheEngine
-from elasticache_constructs import ServerlessCache
-
 from constructs import Construct
+
+from elasticache_constructs import ServerlessCache
 
 from .app_config import AppConfig, ConfiguredStack
 

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_elasticache_alpha import IUserGroup
-
 from constructs import Construct
 
 from ._validation import check_range, fail, implements

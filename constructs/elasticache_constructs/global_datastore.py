@@ -25,7 +25,6 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-
 from constructs import Construct
 
 from ._validation import check_range, fail, implements, is_unresolved

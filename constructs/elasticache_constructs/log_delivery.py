@@ -18,7 +18,6 @@ from aws_cdk import RemovalPolicy
 from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-
 from constructs import Construct
 
 from ._validation import fail, is_unresolved

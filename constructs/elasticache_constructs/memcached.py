@@ -11,7 +11,6 @@ import jsii
 from aws_cdk import Annotations, ArnFormat, RemovalPolicy, Resource, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
-
 from constructs import Construct
 
 from ._validation import check_range, fail, is_unresolved

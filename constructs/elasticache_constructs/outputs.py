@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from aws_cdk import CfnOutput, Stack
 from aws_cdk import aws_secretsmanager as secretsmanager
-
 from constructs import Construct
 
 from .endpoint import Endpoint

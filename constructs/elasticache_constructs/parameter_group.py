@@ -7,7 +7,6 @@ from typing import Protocol, runtime_checkable
 
 from aws_cdk import Resource
 from aws_cdk import aws_elasticache as elasticache
-
 from constructs import Construct
 
 from ._validation import fail, is_unresolved

@@ -19,7 +19,6 @@ from typing import Any
 
 from aws_cdk import ArnFormat, Stack
 from aws_cdk import aws_elasticache_alpha as alpha
-
 from constructs import Construct
 
 from ._validation import ValidationError, fail, is_unresolved

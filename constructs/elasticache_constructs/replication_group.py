@@ -14,7 +14,6 @@ from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-
 from constructs import Construct
 
 from ._validation import check_range, fail, implements, is_unresolved

@@ -23,7 +23,6 @@ import jsii
 from aws_cdk import Duration, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
-
 from constructs import Construct, IValidation
 
 from ._validation import ValidationError, fail, is_unresolved

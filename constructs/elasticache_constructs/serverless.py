@@ -15,7 +15,6 @@ from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_elasticache_alpha as alpha
 from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
-
 from constructs import Construct
 
 from ._validation import check_range, fail, implements, is_unresolved

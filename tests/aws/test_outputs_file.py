@@ -8,9 +8,10 @@ from typing import Any
 
 import boto3
 import pytest
+from moto import mock_aws
+
 from elasticache_smoke import DiscoveryError, target_from_outputs
 from elasticache_smoke.discovery import parse_cache_outputs
-from moto import mock_aws
 
 
 def cache_outputs(prefix: str = "Sessions", **overrides: str | None) -> dict[str, str]:

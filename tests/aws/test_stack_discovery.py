@@ -16,9 +16,10 @@ from typing import Any
 import boto3
 import pytest
 from botocore.stub import Stubber
+from moto import mock_aws
+
 from elasticache_smoke import DiscoveryError, target_from_stack
 from elasticache_smoke.cli import main
-from moto import mock_aws
 
 REGION = "eu-west-1"
 

@@ -12,8 +12,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from elasticache_smoke import testing
 from live_helpers import ACL_ADMIN_PASSWORD, ACL_RULE, TLS_TOKEN
+
+from elasticache_smoke import testing
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import redis
+
 from elasticache_smoke.cli import main
 
 TLS_TOKEN = "tls-auth-token-0123456789"

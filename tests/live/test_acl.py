@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from elasticache_smoke import testing as servers
 from live_helpers import ACL_USER, ACL_USER_PASSWORD, own_keys, run_cli
+
+from elasticache_smoke import testing as servers
 
 LUA_SUITES = {"rate_limit_sliding", "token_bucket", "stampede_lock"}
 ALLOWED = [

@@ -7,8 +7,9 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from elasticache_smoke import testing as servers
 from live_helpers import TLS_TOKEN, own_keys, run_cli
+
+from elasticache_smoke import testing as servers
 
 Servers = dict[str, object]
 

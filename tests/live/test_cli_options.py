@@ -6,8 +6,9 @@ These need no server (they fail before connecting); they live here with the othe
 from __future__ import annotations
 
 import pytest
-from elasticache_smoke import ALL_SUITE_NAMES
 from live_helpers import run_cli
+
+from elasticache_smoke import ALL_SUITE_NAMES
 
 CASES = [
     (

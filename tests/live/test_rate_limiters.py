@@ -7,9 +7,10 @@ import multiprocessing
 import uuid
 
 import pytest
+from live_helpers import hammer_limiter
+
 from elasticache_smoke import testing as servers
 from elasticache_smoke.patterns import SlidingWindowLimiter, TokenBucket
-from live_helpers import hammer_limiter
 
 PROCESSES, THREADS, ATTEMPTS = 3, 4, 25  # 300 attempts per run
 

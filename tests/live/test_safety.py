@@ -12,13 +12,14 @@ from typing import Any
 
 import pytest
 import redis
+from live_helpers import own_keys, run_cli
+from redis.cluster import RedisCluster
+
 from elasticache_smoke import REDIS_SUITES, run_smoke, suites, target_from_url
 from elasticache_smoke import testing as servers
 from elasticache_smoke.context import SuiteContext
 from elasticache_smoke.runner import ProgressEvent
 from elasticache_smoke.suites import SuiteDef
-from live_helpers import own_keys, run_cli
-from redis.cluster import RedisCluster
 
 ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = {"flushall", "flushdb", "keys", "config", "scan", "randomkey", "swapdb", "move", "rename"}

@@ -7,9 +7,10 @@ import json
 
 import boto3
 import pytest
-from elasticache_smoke import testing as servers
 from live_helpers import TLS_TOKEN, run_cli
 from moto import mock_aws
+
+from elasticache_smoke import testing as servers
 
 REGION = "eu-west-1"
 

@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from live_helpers import TLS_TOKEN, own_keys, run_cli
+
 from elasticache_smoke import REDIS_SUITES, run_smoke, target_from_url
 from elasticache_smoke import testing as servers
-from live_helpers import TLS_TOKEN, own_keys, run_cli
 
 ALL_STANDALONE = [name for name, suite in REDIS_SUITES.items() if not suite.cluster_only]
 GUIDE_LEADERBOARD = "    Top 3:\n    #1: Charlie - 1050\n    #2: Alice - 1000\n    #3: Diana - 980\n"
@@ -183,8 +184,9 @@ def test_no_progress_without_tty(standalone: servers.RedisServer) -> None:
 
 
 def test_cluster_client_is_redis_cluster_from_any_node(cluster: servers.RedisClusterServers) -> None:
-    from elasticache_smoke.connection import connect_redis
     from redis.cluster import RedisCluster
+
+    from elasticache_smoke.connection import connect_redis
 
     for seed in (cluster.seed, cluster.replicas[0]):
         connection = connect_redis(target_from_url(seed.url))

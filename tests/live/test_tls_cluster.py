@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from live_helpers import TLS_TOKEN, run_cli
+
 from elasticache_smoke import REDIS_SUITES
 from elasticache_smoke import testing as servers
-from live_helpers import TLS_TOKEN, run_cli
 
 
 def test_tls_auth_cluster_full_run(

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.assertions import Template
+
 from elasticache_constructs import Authentication, ReplicationGroup, TransitEncryption, ValidationError
 from elasticache_constructs.auth import (
     MAX_TOKEN_LENGTH,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk import Token
+
 from elasticache_constructs import Engine, EngineVersion, ValidationError
 
 

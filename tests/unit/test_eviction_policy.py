@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from elasticache_constructs import EvictionPolicy, ValidationError
 
 

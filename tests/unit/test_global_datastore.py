@@ -17,6 +17,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk.aws_elasticache_alpha import AccessControl, PasswordUser, UserGroup
 from cdk_nag import AwsSolutionsChecks
 from cfnlint.api import ManualArgs, lint_file
+
 from elasticache_constructs import (
     Authentication,
     EngineVersion,
@@ -27,7 +28,6 @@ from elasticache_constructs import (
     ValidationError,
 )
 from elasticache_constructs.global_datastore import MAX_SECONDARIES
-
 from stacks.app_config import AppConfig
 from stacks.global_datastore import add_global_datastore_stacks
 from tests.unit.helpers import new_vpc

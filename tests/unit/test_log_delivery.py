@@ -8,6 +8,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Template
+
 from elasticache_constructs import (
     Engine,
     EngineVersion,

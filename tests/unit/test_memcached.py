@@ -14,6 +14,7 @@ import pytest
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk.assertions import Annotations, Match, Template
 from cfnlint.api import ManualArgs, lint_file
+
 from elasticache_constructs import (
     AzMode,
     EngineVersion,
@@ -25,7 +26,6 @@ from elasticache_constructs import (
 )
 from elasticache_constructs.engine import Engine
 from elasticache_constructs.memcached import UNSUPPORTED_PROPERTIES
-
 from stacks import AppConfig, NetworkStack
 from stacks.page_cache import PAGE_CACHE_ACKNOWLEDGEMENTS, PageCacheStack
 

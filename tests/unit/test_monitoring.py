@@ -18,6 +18,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Template
 from cfnlint.api import ManualArgs, lint_file
+from constructs import Construct
+
 from elasticache_constructs import (
     CacheAlarms,
     CacheDashboard,
@@ -28,8 +30,6 @@ from elasticache_constructs import (
     ValidationError,
 )
 from elasticache_constructs.monitoring import MAX_METRICS_PER_ALARM
-
-from constructs import Construct
 
 from .helpers import new_stack, new_vpc, synth_with_nag
 

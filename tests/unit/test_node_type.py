@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 from aws_cdk import Token
+
 from elasticache_constructs import NodeType, ValidationError
 
 

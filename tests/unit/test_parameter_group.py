@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 from aws_cdk.assertions import Template
+
 from elasticache_constructs import EngineVersion, EvictionPolicy, ParameterGroup, ValidationError
 
 from .helpers import new_stack

@@ -16,6 +16,7 @@ from aws_cdk.aws_elasticache_alpha import (
     UserEngine,
     UserGroup,
 )
+
 from elasticache_constructs import (
     Authentication,
     EngineVersion,
@@ -23,7 +24,6 @@ from elasticache_constructs import (
     ShardedReplicationGroup,
     ValidationError,
 )
-
 from tests.unit.helpers import new_stack, new_vpc, template
 
 OFF = AccessControl.from_access_string("off -@all")

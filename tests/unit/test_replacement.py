@@ -14,6 +14,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk.assertions import Template
 from cfnlint.schema import PROVIDER_SCHEMA_MANAGER
+
 from elasticache_constructs import (
     EngineVersion,
     EvictionPolicy,

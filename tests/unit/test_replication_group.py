@@ -17,6 +17,7 @@ from aws_cdk.aws_elasticache_alpha import (
     UserEngine,
     UserGroup,
 )
+
 from elasticache_constructs import (
     Authentication,
     EngineVersion,

@@ -26,9 +26,9 @@ from aws_cdk.aws_elasticache_alpha import (
 )
 from aws_cdk.aws_elasticache_alpha import ServerlessCache as AlphaServerlessCache
 from cfnlint.api import ManualArgs, lint_file
+
 from elasticache_constructs import Authentication, Engine, ServerlessCache, ValidationError
 from elasticache_constructs.serverless import SERVERLESS_MAJOR_VERSIONS
-
 from stacks import AppConfig, NetworkStack
 from stacks.serverless_cache import ServerlessCacheStack
 

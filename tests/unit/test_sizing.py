@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from elasticache_sizing import SizingError, SizingInputs, parse_count, parse_size, recommend
 from elasticache_sizing.cli import main
 
