@@ -1,0 +1,7 @@
+"""Errors raised by the local emulator."""
+
+from __future__ import annotations
+
+
+class EmulatorError(Exception):
+    """A problem the user can fix (bad option, bad template, already running...); printed without traceback."""

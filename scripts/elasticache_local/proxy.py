@@ -1,0 +1,178 @@
+"""Stable primary and reader endpoints for Sentinel-managed groups: the local stand-in for ElastiCache's DNS names.
+
+ElastiCache's primary endpoint is a DNS name that moves to the new primary after a failover; its reader endpoint
+spreads connections over the replicas. Locally both are ports of this small TCP forwarder (one process per state
+directory, ``python -m elasticache_local.proxy CONFIG``). For every new connection it asks the group's Sentinels
+where the primary is (``SENTINEL GET-MASTER-ADDR-BY-NAME``) or which replicas are healthy (``SENTINEL REPLICAS``)
+and then copies bytes both ways. TLS passes through untouched: the client's TLS session is with the server.
+Existing connections to a failed primary are closed, as on ElastiCache; new ones reach the new primary.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import random
+import signal
+import ssl
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+LOOPBACK = "127.0.0.1"
+CACHE_SECONDS = 0.2
+
+
+@dataclass
+class Endpoint:
+    """One listening port: ``primary`` or ``reader`` of a Sentinel-monitored group."""
+
+    listen: int
+    kind: str
+    master: str
+    sentinels: list[int]
+    tls: bool
+    fallback: int  # where to go if no Sentinel answers (the initial primary)
+
+
+class _Resolver:
+    def __init__(self, ca_file: str | None) -> None:
+        self.ctx: ssl.SSLContext | None = None
+        if ca_file:
+            self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            self.ctx.load_verify_locations(cafile=ca_file)
+        self.cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+    async def _ask(self, ep: Endpoint, port: int, *args: str) -> Any:
+        reader, writer = await asyncio.wait_for(
+            asyncio.open_connection(LOOPBACK, port, ssl=self.ctx if ep.tls else None,
+                                    server_hostname=LOOPBACK if ep.tls else None),
+            timeout=0.5,
+        )
+        try:
+            writer.write(b"".join([f"*{len(args)}\r\n".encode()]
+                                  + [f"${len(a.encode())}\r\n{a}\r\n".encode() for a in args]))
+            await writer.drain()
+            return await asyncio.wait_for(_read_resp(reader), timeout=0.5)
+        finally:
+            writer.close()
+            with contextlib.suppress(Exception):
+                await writer.wait_closed()
+
+    async def targets(self, ep: Endpoint, fresh: bool = False) -> list[int]:
+        key = (ep.master, ep.kind)
+        hit = self.cache.get(key)
+        if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
+            return list(hit[1])
+        result: list[int] = []
+        for port in random.sample(ep.sentinels, len(ep.sentinels)):
+            try:
+                if ep.kind == "primary":
+                    addr = await self._ask(ep, port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ep.master)
+                    result = [int(addr[1])] if addr else []
+                else:
+                    replicas = await self._ask(ep, port, "SENTINEL", "REPLICAS", ep.master)
+                    for item in replicas or []:
+                        fields = dict(zip(item[::2], item[1::2], strict=False))
+                        if fields.get("flags") == "slave" and fields.get("master-link-status") == "ok":
+                            result.append(int(fields["port"]))
+                    if not result:
+                        addr = await self._ask(ep, port, "SENTINEL", "GET-MASTER-ADDR-BY-NAME", ep.master)
+                        result = [int(addr[1])] if addr else []
+                if result:
+                    break
+            except (TimeoutError, OSError, ValueError, IndexError, RuntimeError, ssl.SSLError):
+                continue
+        if not result:
+            result = [ep.fallback]
+        self.cache[key] = (time.monotonic(), result)
+        return result
+
+
+async def _read_resp(reader: asyncio.StreamReader) -> Any:
+    line = await reader.readline()
+    if not line:
+        raise ConnectionError("connection closed")
+    kind, rest = line[:1], line[1:-2]
+    if kind == b"*":
+        n = int(rest)
+        return None if n < 0 else [await _read_resp(reader) for _ in range(n)]
+    if kind == b"$":
+        n = int(rest)
+        if n < 0:
+            return None
+        data = await reader.readexactly(n + 2)
+        return data[:-2].decode()
+    if kind in (b"+", b":"):
+        return rest.decode()
+    if kind == b"-":
+        raise RuntimeError(rest.decode())
+    raise ValueError(f"unexpected reply {line!r}")
+
+
+async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
+    try:
+        while True:
+            data = await src.read(65536)
+            if not data:
+                break
+            dst.write(data)
+            await dst.drain()
+    except (ConnectionError, OSError):
+        pass
+    finally:
+        with contextlib.suppress(Exception):
+            dst.close()
+
+
+def _handler(ep: Endpoint, resolver: _Resolver) -> Any:
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        upstream = None
+        for attempt in range(2):
+            ports = await resolver.targets(ep, fresh=attempt > 0)
+            port = random.choice(ports)
+            try:
+                upstream = await asyncio.wait_for(asyncio.open_connection(LOOPBACK, port), timeout=1.0)
+                break
+            except (TimeoutError, OSError):
+                continue
+        if upstream is None:
+            client_w.close()
+            return
+        up_r, up_w = upstream
+        await asyncio.gather(_pipe(client_r, up_w), _pipe(up_r, client_w))
+
+    return handle
+
+
+async def serve(config: dict[str, Any]) -> None:
+    """Listen on every configured endpoint until SIGTERM."""
+    resolver = _Resolver(config.get("ca_file"))
+    servers = []
+    for raw in config["endpoints"]:
+        ep = Endpoint(**raw)
+        servers.append(await asyncio.start_server(_handler(ep, resolver), LOOPBACK, ep.listen, reuse_address=True))
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await stop.wait()
+    for s in servers:
+        s.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m elasticache_local.proxy CONFIG.json``."""
+    args = sys.argv[1:] if argv is None else argv
+    if len(args) != 1:
+        print("usage: python -m elasticache_local.proxy CONFIG.json", file=sys.stderr)
+        return 2
+    asyncio.run(serve(json.loads(Path(args[0]).read_text())))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

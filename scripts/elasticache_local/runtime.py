@@ -1,0 +1,209 @@
+"""Processes: free loopback ports, spawning, readiness, identity checks and stopping."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import signal
+import socket
+import subprocess
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .errors import EmulatorError
+
+LOOPBACK = "127.0.0.1"
+
+
+@dataclass
+class Proc:
+    """One process the emulator started (or will start)."""
+
+    kind: str  # redis | sentinel | memcached
+    stack: str
+    resource: str  # logical id
+    group: str  # physical id (replication group id, serverless cache name, cache cluster id)
+    name: str  # node name, ElastiCache style: <group>-0001-001
+    port: int  # the port clients use (the TLS port when TLS is on)
+    dir: str
+    argv: list[str] = field(default_factory=list)
+    plain_port: int | None = None
+    tls_port: int | None = None
+    cport: int | None = None
+    shard: int | None = None
+    role: str = ""  # initial role: primary | replica | sentinel | memcached
+    slots: str = ""
+    tls: bool = False
+    node_id: str | None = None
+    #: Endpoint proxy only: kind -> listening port (``primary``, ``reader``).
+    endpoints: dict[str, int] = field(default_factory=dict)
+    pid: int = 0
+    start_ticks: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        """Serializable form."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Proc:
+        """Inverse of :meth:`to_json`."""
+        return cls(**data)
+
+    @property
+    def log_path(self) -> Path:
+        """Where the process's stdout/stderr go."""
+        return Path(self.dir) / "server.log"
+
+
+def allocate_ports(count: int) -> list[int]:
+    """``count`` distinct free TCP ports on 127.0.0.1 (held open together, so no duplicates)."""
+    socks: list[socket.socket] = []
+    try:
+        for _ in range(count):
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            s.bind((LOOPBACK, 0))
+            socks.append(s)
+        return [s.getsockname()[1] for s in socks]
+    finally:
+        for s in socks:
+            s.close()
+
+
+def start_ticks(pid: int) -> int:
+    """The process's start time in clock ticks since boot (``/proc/<pid>/stat`` field 22); 0 if gone."""
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0
+    # The command name (field 2) may contain spaces: split after its closing parenthesis.
+    fields = raw[raw.rindex(")") + 2:].split()
+    return int(fields[19])
+
+
+def _state_char(pid: int) -> str:
+    try:
+        raw = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return ""
+    return raw[raw.rindex(")") + 2:].split()[0]
+
+
+def is_ours(proc: Proc) -> bool:
+    """True when ``proc.pid`` is still the process we started (same start time, not a zombie)."""
+    if proc.pid <= 0 or not proc.start_ticks:
+        return False
+    if start_ticks(proc.pid) != proc.start_ticks:
+        return False
+    return _state_char(proc.pid) not in ("Z", "X", "")
+
+
+def spawn(proc: Proc) -> subprocess.Popen[bytes]:
+    """Start ``proc.argv`` in ``proc.dir`` (own session, output to ``server.log``) and record pid/start time."""
+    Path(proc.dir).mkdir(parents=True, exist_ok=True)
+    with open(proc.log_path, "ab") as log:
+        child = subprocess.Popen(
+            proc.argv,
+            cwd=proc.dir,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+        )
+    proc.pid = child.pid
+    proc.start_ticks = start_ticks(child.pid)
+    return child
+
+
+def log_tail(proc: Proc, lines: int = 8) -> str:
+    """Last lines of the process's log."""
+    try:
+        text = proc.log_path.read_text(errors="replace")
+    except OSError:
+        return "(no log)"
+    return "\n".join(text.strip().splitlines()[-lines:])
+
+
+def _port_open(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.settimeout(0.2)
+        return s.connect_ex((LOOPBACK, port)) == 0
+
+
+def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout: float = 10.0) -> None:
+    """Wait until every process accepts connections on its port; error with the log tail if one exits."""
+    deadline = time.monotonic() + timeout
+    pending = list(children)
+    while pending:
+        still: list[tuple[Proc, subprocess.Popen[bytes]]] = []
+        for proc, child in pending:
+            if child.poll() is not None:
+                raise EmulatorError(
+                    f"{proc.kind} {proc.name} exited with status {child.returncode} on start:\n{log_tail(proc)}"
+                )
+            if not _port_open(proc.port):
+                still.append((proc, child))
+        pending = still
+        if pending:
+            if time.monotonic() > deadline:
+                names = ", ".join(p.name for p, _ in pending)
+                raise EmulatorError(f"timed out after {timeout:.0f}s waiting for {names} to listen")
+            time.sleep(0.003)
+
+
+def port_in_use_failure(proc: Proc) -> bool:
+    """True when the process's log says its port was taken (a race with another program)."""
+    tail = log_tail(proc, 20)
+    return "Address already in use" in tail or os.strerror(errno.EADDRINUSE) in tail
+
+
+def reap(pid: int) -> None:
+    """Collect a child's exit status if it is our child (avoids zombies in long-lived callers)."""
+    with contextlib.suppress(ChildProcessError):
+        os.waitpid(pid, os.WNOHANG)
+
+
+def stop(procs: list[Proc], timeout: float = 5.0) -> list[str]:
+    """SIGTERM our processes (verified by pid + start time), SIGKILL after ``timeout``; return problems."""
+    problems: list[str] = []
+    live = [p for p in procs if is_ours(p)]
+    for p in live:
+        try:
+            os.kill(p.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        except PermissionError as exc:
+            problems.append(f"{p.name} (pid {p.pid}): {exc}")
+    deadline = time.monotonic() + timeout
+    while True:
+        for p in live:
+            reap(p.pid)
+        live = [p for p in live if is_ours(p)]
+        if not live or time.monotonic() > deadline:
+            break
+        time.sleep(0.01)
+    for p in live:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(p.pid, signal.SIGKILL)
+    end = time.monotonic() + 2.0
+    while live and time.monotonic() < end:
+        for p in live:
+            reap(p.pid)
+        live = [p for p in live if is_ours(p)]
+        time.sleep(0.01)
+    problems += [f"{p.name} (pid {p.pid}) did not exit" for p in live]
+    return problems
+
+
+def kill_now(proc: Proc) -> None:
+    """SIGKILL one of our processes (failover drills) and wait until it is gone."""
+    if not is_ours(proc):
+        raise EmulatorError(f"{proc.name} (pid {proc.pid}) is not running")
+    os.kill(proc.pid, signal.SIGKILL)
+    end = time.monotonic() + 5.0
+    while is_ours(proc) and time.monotonic() < end:
+        reap(proc.pid)
+        time.sleep(0.002)

@@ -1,0 +1,1 @@
+"""Local emulator tests (real redis-server / redis-sentinel / memcached processes)."""

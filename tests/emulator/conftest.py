@@ -1,0 +1,106 @@
+"""Fixtures of the emulator tests.
+
+Every module that starts servers brings its template set up *once* (module-scoped fixture: the machine has two
+cores) with the real ``up`` and always runs the real ``down`` afterwards. Templates under ``templates/`` mirror
+what CDK synthesizes (manifest.json + stack templates), so the tests exercise the same code path as ``cdk.out``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+
+from elasticache_local import commands
+from elasticache_local import state as st
+from elasticache_local.clients import LocalCaSSLConnection, node_client
+from elasticache_local.runtime import Proc
+
+TEMPLATES = Path(__file__).parent / "templates"
+
+requires_servers = pytest.mark.skipif(
+    not all(shutil.which(b) for b in ("redis-server", "redis-sentinel", "memcached")),
+    reason="needs redis-server, redis-sentinel and memcached on PATH",
+)
+
+
+@dataclass
+class Running:
+    """An emulation started by a fixture."""
+
+    state: st.State
+    state_dir: Path
+    outputs_file: Path
+
+    @property
+    def outputs(self) -> dict[str, dict[str, str]]:
+        """The outputs as written to the outputs file."""
+        import json
+
+        return json.loads(self.outputs_file.read_text())
+
+    def procs(self, resource: str | None = None, kind: str | None = None) -> list[Proc]:
+        """Recorded processes, optionally of one logical id and/or kind."""
+        return [
+            p for p in self.state.procs
+            if (resource is None or p.resource == resource) and (kind is None or p.kind == kind)
+        ]
+
+    def admin(self, proc: Proc) -> redis.Redis:
+        """A client on ``proc`` as the emulator's admin user."""
+        return node_client(proc, self.state.admin_password, self.state.ca_file)
+
+    def client(
+        self,
+        stack: str,
+        prefix: str,
+        *,
+        port: int | None = None,
+        password: str | None = "from-outputs",
+        username: str | None = None,
+        tls: bool | None = None,
+        **kwargs: Any,
+    ) -> redis.Redis:
+        """A plain (non-cluster) client built from the outputs file, like an application would."""
+        out = self.outputs[stack]
+        use_tls = out[f"{prefix}Tls"] == "true" if tls is None else tls
+        args: dict[str, Any] = {
+            "host": out[f"{prefix}EndpointAddress"],
+            "port": port or int(out[f"{prefix}EndpointPort"]),
+            "socket_timeout": 5,
+            "decode_responses": True,
+            "username": username,
+            "password": out.get(f"{prefix}AuthToken") if password == "from-outputs" else password,
+            **kwargs,
+        }
+        if use_tls:
+            pool = redis.ConnectionPool(
+                connection_class=LocalCaSSLConnection, ssl_ca_certs=out[f"{prefix}CaFile"], **args
+            )
+            return redis.Redis(connection_pool=pool)
+        return redis.Redis(**args)
+
+
+@contextlib.contextmanager
+def running(name: str, tmp: Path, stacks: list[str] | None = None) -> Iterator[Running]:
+    """``up`` the template set ``templates/<name>`` into ``tmp``; ``down`` on exit."""
+    state_dir, outputs = tmp / "state", tmp / "outputs.json"
+    state = commands.up(
+        commands.UpOptions(assembly=TEMPLATES / name, state_dir=state_dir, outputs_file=outputs, stacks=stacks or []),
+        log=lambda _line: None,
+    )
+    try:
+        yield Running(state, state_dir, outputs)
+    finally:
+        commands.down(state_dir, log=lambda _line: None)
+
+
+def role_of(client: redis.Redis) -> str:
+    """``master`` or ``slave``."""
+    return str(client.info("replication")["role"])
