@@ -38,6 +38,8 @@ lint: setup
 
 bench: setup
 	$(PY) benchmarks/synth_bench.py
+	$(PY) benchmarks/smoke_bench.py
+	$(PY) benchmarks/local_bench.py --failover
 
 clean:
 	rm -rf cdk.out .local-elasticache local-outputs.json

@@ -14,7 +14,12 @@ command -v redis-cli      >/dev/null 2>&1 || packages+=(redis-tools)
 command -v memcached      >/dev/null 2>&1 || packages+=(memcached)
 command -v node           >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm            >/dev/null 2>&1 || packages+=(npm)
-command -v python3        >/dev/null 2>&1 || packages+=(python3 python3-venv)
+if ! command -v python3 >/dev/null 2>&1; then
+  packages+=(python3 python3-venv)
+elif ! python3 -c "import venv, ensurepip" >/dev/null 2>&1; then
+  packages+=(python3-venv)   # Debian's python3 ships venv without ensurepip
+fi
+command -v make           >/dev/null 2>&1 || packages+=(make)
 if ((${#packages[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
