@@ -1,0 +1,211 @@
+"""Cache engines and engine versions, with what each version supports."""
+
+from __future__ import annotations
+
+import enum
+import re
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from ._validation import fail, is_unresolved
+
+
+class Engine(enum.StrEnum):
+    """The ElastiCache engines (a closed set). Members compare equal to the CloudFormation ``Engine`` value."""
+
+    VALKEY = "valkey"
+    REDIS = "redis"
+    MEMCACHED = "memcached"
+
+    @property
+    def is_redis_compatible(self) -> bool:
+        """True for Valkey and Redis OSS (same protocol, replication groups, cluster mode)."""
+        return self is not Engine.MEMCACHED
+
+    @classmethod
+    def parse(cls, value: Engine | str, prop: str = "engine") -> Engine:
+        """Accept a member or its string; anything else raises naming ``prop`` and the allowed values."""
+        if isinstance(value, cls):
+            return value
+        try:
+            return cls(str(value).lower())
+        except ValueError:
+            raise fail(prop, value, "allowed: " + ", ".join(e.value for e in cls)) from None
+
+
+_VERSION_RE = re.compile(r"^(\d+)(?:\.(\d+|x))?(?:\.(\d+))?$")
+
+#: Lowest version ElastiCache offers per engine.
+MIN_VERSION: dict[Engine, tuple[int, int, int]] = {
+    Engine.VALKEY: (7, 2, 0),
+    Engine.REDIS: (2, 8, 0),
+    Engine.MEMCACHED: (1, 4, 5),
+}
+
+
+def _parse(version: str) -> tuple[int, int, int]:
+    """``"7.0"`` -> (7, 0, 999): an unspecified part means "the latest patch ElastiCache has"."""
+    m = _VERSION_RE.match(version)
+    if not m:
+        raise fail("engine_version", version, "must look like '8.1', '7.0', '6.x', '6.2.6' or '1.6.22'")
+    major = int(m.group(1))
+    minor = 999 if m.group(2) in (None, "x") else int(m.group(2))
+    patch = 999 if m.group(3) is None else int(m.group(3))
+    return major, minor, patch
+
+
+def _family(engine: Engine, v: tuple[int, int, int]) -> str:
+    major, minor, _ = v
+    if engine is Engine.VALKEY:
+        return f"valkey{major}"
+    if engine is Engine.MEMCACHED:
+        return f"memcached1.{min(minor, 6)}" if major == 1 else f"memcached{major}"
+    if major >= 7:
+        return "redis7"
+    if major == 6:
+        return "redis6.x"
+    return f"redis{major}.{minor}"
+
+
+@dataclass(frozen=True)
+class EngineVersion:
+    """An engine and version, with the parameter-group family and features that version has.
+
+    Use the constants (``EngineVersion.VALKEY_8_1``) or ``EngineVersion.of(Engine.REDIS, "7.1")`` for any other
+    version ElastiCache offers; the family and feature set are derived from the version number.
+    """
+
+    engine: Engine
+    #: The ``EngineVersion`` CloudFormation receives (e.g. ``"8.1"``).
+    version: str
+    #: The parameter-group family (e.g. ``"valkey8"``, ``"redis7"``, ``"redis6.x"``, ``"memcached1.6"``).
+    family: str
+    _parts: tuple[int, int, int] | None = field(default=None, repr=False, compare=False)
+
+    VALKEY_7_2: ClassVar[EngineVersion]
+    VALKEY_8_0: ClassVar[EngineVersion]
+    VALKEY_8_1: ClassVar[EngineVersion]
+    REDIS_6_2: ClassVar[EngineVersion]
+    REDIS_7_0: ClassVar[EngineVersion]
+    REDIS_7_1: ClassVar[EngineVersion]
+    MEMCACHED_1_6_12: ClassVar[EngineVersion]
+    MEMCACHED_1_6_17: ClassVar[EngineVersion]
+    MEMCACHED_1_6_22: ClassVar[EngineVersion]
+
+    @classmethod
+    def of(cls, engine: Engine | str, version: str, *, family: str | None = None) -> EngineVersion:
+        """Any engine version ElastiCache offers.
+
+        :param engine: ``Engine`` member or ``"valkey"``/``"redis"``/``"memcached"``.
+        :param version: the version string; a token is accepted only together with ``family``.
+        :param family: parameter-group family. Default: derived from ``version``.
+        """
+        eng = Engine.parse(engine)
+        if is_unresolved(version):
+            if family is None:
+                raise fail("engine_version", version, "a token version needs an explicit family=")
+            return cls(eng, version, family, None)
+        parts = _parse(str(version))
+        if parts < MIN_VERSION[eng]:
+            low = ".".join(str(p) for p in MIN_VERSION[eng])
+            raise fail("engine_version", version, f"ElastiCache offers {eng.value} {low} or later")
+        derived = _family(eng, parts)
+        if family is not None and family != derived:
+            raise fail("family", family, f"{eng.value} {version} uses parameter-group family {derived!r}")
+        return cls(eng, str(version), derived, parts)
+
+    # -- features -----------------------------------------------------------------------------------------
+    def _at_least(self, *v: int) -> bool:
+        if self._parts is None:
+            return True  # unresolved: let CloudFormation decide
+        want = (*v, 0, 0)[:3]
+        return self._parts >= want
+
+    @property
+    def is_redis_compatible(self) -> bool:
+        """Valkey or Redis OSS."""
+        return self.engine.is_redis_compatible
+
+    @property
+    def supports_transit_encryption(self) -> bool:
+        """TLS in transit: Valkey; Redis OSS 3.2.6 or 4.0.10+; Memcached 1.6.12+."""
+        if self.engine is Engine.MEMCACHED:
+            return self._at_least(1, 6, 12)
+        if self.engine is Engine.REDIS and self._parts is not None and (4, 0, 0) <= self._parts < (4, 0, 10):
+            return False
+        return self._at_least(3, 2, 6)
+
+    @property
+    def supports_transit_encryption_mode(self) -> bool:
+        """``TransitEncryptionMode`` (``preferred`` for migrations): Valkey, Redis OSS 7.0.5+."""
+        return self.engine is Engine.VALKEY or (self.engine is Engine.REDIS and self._at_least(7, 0, 5))
+
+    @property
+    def supports_auth_token(self) -> bool:
+        """Redis AUTH token: Valkey and Redis OSS with TLS support; not Memcached."""
+        return self.is_redis_compatible and self.supports_transit_encryption
+
+    @property
+    def supports_rbac(self) -> bool:
+        """Role-based access control (user groups): Valkey, Redis OSS 6.0+."""
+        return self.engine is Engine.VALKEY or (self.engine is Engine.REDIS and self._at_least(6))
+
+    @property
+    def supports_iam_auth(self) -> bool:
+        """IAM authentication: Valkey, Redis OSS 7.0+."""
+        return self.engine is Engine.VALKEY or (self.engine is Engine.REDIS and self._at_least(7))
+
+    @property
+    def supports_data_tiering(self) -> bool:
+        """Data tiering (r6gd nodes): Valkey, Redis OSS 6.2+."""
+        return self.engine is Engine.VALKEY or (self.engine is Engine.REDIS and self._at_least(6, 2))
+
+    @property
+    def supports_global_datastore(self) -> bool:
+        """Global Datastore: Valkey, Redis OSS 5.0.6+."""
+        return self.engine is Engine.VALKEY or (self.engine is Engine.REDIS and self._at_least(5, 0, 6))
+
+    @property
+    def supports_cluster_mode(self) -> bool:
+        """Cluster mode (sharding): Valkey, Redis OSS 3.2+."""
+        return self.is_redis_compatible and self._at_least(3, 2)
+
+    @property
+    def supports_serverless(self) -> bool:
+        """Serverless caches: Valkey 7.2+, Redis OSS 7.1+, Memcached 1.6+."""
+        if self.engine is Engine.REDIS:
+            return self._at_least(7, 1)
+        if self.engine is Engine.MEMCACHED:
+            return self._at_least(1, 6)
+        return True
+
+    @property
+    def log_types(self) -> frozenset[str]:
+        """Log types that can be delivered: ``slow-log`` (Redis OSS 6.0+), ``engine-log`` (6.2+), Valkey both."""
+        if self.engine is Engine.MEMCACHED:
+            return frozenset()
+        types = set()
+        if self.engine is Engine.VALKEY or self._at_least(6):
+            types.add("slow-log")
+        if self.engine is Engine.VALKEY or self._at_least(6, 2):
+            types.add("engine-log")
+        return frozenset(types)
+
+    @property
+    def max_nodes_per_cluster(self) -> int:
+        """Most nodes (or shards) in one cluster-mode group: 500 (Valkey, Redis OSS 5.0.6+), else 250."""
+        return 500 if self.supports_global_datastore else 250
+
+    def __str__(self) -> str:
+        return f"{self.engine.value} {self.version}"
+
+
+EngineVersion.VALKEY_7_2 = EngineVersion.of(Engine.VALKEY, "7.2")
+EngineVersion.VALKEY_8_0 = EngineVersion.of(Engine.VALKEY, "8.0")
+EngineVersion.VALKEY_8_1 = EngineVersion.of(Engine.VALKEY, "8.1")
+EngineVersion.REDIS_6_2 = EngineVersion.of(Engine.REDIS, "6.2")
+EngineVersion.REDIS_7_0 = EngineVersion.of(Engine.REDIS, "7.0")
+EngineVersion.REDIS_7_1 = EngineVersion.of(Engine.REDIS, "7.1")
+EngineVersion.MEMCACHED_1_6_12 = EngineVersion.of(Engine.MEMCACHED, "1.6.12")
+EngineVersion.MEMCACHED_1_6_17 = EngineVersion.of(Engine.MEMCACHED, "1.6.17")
+EngineVersion.MEMCACHED_1_6_22 = EngineVersion.of(Engine.MEMCACHED, "1.6.22")
