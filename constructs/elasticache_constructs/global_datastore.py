@@ -27,6 +27,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import TransitEncryption
 from .endpoint import Endpoint
@@ -36,7 +37,6 @@ from .replication_group import (
     MAX_REPLICAS,
     ReplicationGroupBase,
     _ProvisionedGroup,
-    _subnet_kwargs,
     validate_description,
     validate_replication_group_id,
 )
@@ -318,7 +318,7 @@ class SecondaryReplicationGroup(ReplicationGroupBase):
         self.port = primary.port
         self._user_group = None
 
-        subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
+        subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
         if multi_az and not is_unresolved(subnets.availability_zones) and len(set(subnets.availability_zones)) < 2:
             raise fail(
                 "vpc_subnets",

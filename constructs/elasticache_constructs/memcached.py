@@ -13,13 +13,14 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticache as elasticache
 from constructs import Construct
 
+from ._network import subnet_kwargs
 from ._validation import check_range, fail, is_unresolved
 from .auth import TransitEncryption
 from .endpoint import Endpoint
 from .engine import Engine, EngineVersion
 from .monitoring import CacheMetricNames, CacheMetricsMixin
 from .node_type import NodeType
-from .outputs import ConnectionInfo, add_connection_outputs
+from .outputs import ConnectionInfo, ConnectionOutputsMixin
 from .parameter_group import IParameterGroup, ParameterGroup
 from .windows import validate_windows
 
@@ -214,7 +215,7 @@ def validate_memcached_removal_policy(removal_policy: Any) -> RemovalPolicy:
 
 # --- base and import ----------------------------------------------------------------------------------------
 @jsii.implements(ec2.IConnectable)
-class MemcachedClusterBase(CacheMetricsMixin, Resource):
+class MemcachedClusterBase(ConnectionOutputsMixin, CacheMetricsMixin, Resource):
     """What every Memcached cluster offers, from its attributes: ARN, endpoint, outputs, metrics and alarms."""
 
     metric_names = CacheMetricNames.MEMCACHED
@@ -254,10 +255,6 @@ class MemcachedClusterBase(CacheMetricsMixin, Resource):
             cluster_mode=False,
             auth_secret=None,
         )
-
-    def add_connection_outputs(self, prefix: str | None = None) -> None:
-        """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
-        add_connection_outputs(self, prefix or self.node.id, self.connection_info())
 
 
 class _ImportedMemcachedCluster(MemcachedClusterBase):
@@ -346,7 +343,7 @@ class MemcachedCluster(MemcachedClusterBase):
         removal_policy = validate_memcached_removal_policy(removal_policy)
         if security_groups is not None and len(security_groups) == 0:
             raise fail("security_groups", [], "pass at least one security group, or leave it unset for a new one")
-        subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
+        subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
         subnet_azs = list(subnets.availability_zones)
         validate_preferred_azs(preferred_availability_zones, nodes, mode, subnet_azs)
         if mode is AzMode.CROSS_AZ and subnet_azs and not is_unresolved(subnet_azs) and len(set(subnet_azs)) < 2:
@@ -430,16 +427,6 @@ class MemcachedCluster(MemcachedClusterBase):
             scope, id, cache_cluster_id=cache_cluster_id, endpoint=Endpoint(configuration_endpoint_address, port),
             security_groups=security_groups, transit_encryption=transit_encryption, engine_version=engine_version,
         )
-
-
-def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    if selection is None:
-        return {}
-    return {
-        k: getattr(selection, k)
-        for k in ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnet_type", "subnets")
-        if getattr(selection, k, None) is not None
-    }
 
 
 __all__ = [

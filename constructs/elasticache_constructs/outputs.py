@@ -54,3 +54,16 @@ def add_connection_outputs(scope: Construct, prefix: str, info: ConnectionInfo) 
         suffix: CfnOutput(stack, f"{prefix}{suffix}", value=value, description=descriptions.get(suffix))
         for suffix, value in values.items()
     }
+
+
+class ConnectionOutputsMixin:
+    """Gives a cache construct ``add_connection_outputs()``; the construct implements ``connection_info()``."""
+
+    def connection_info(self) -> ConnectionInfo:
+        """The outputs contract's view of this cache."""
+        raise NotImplementedError
+
+    def add_connection_outputs(self, prefix: str | None = None) -> None:
+        """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
+        assert isinstance(self, Construct), "ConnectionOutputsMixin is for constructs"
+        add_connection_outputs(self, prefix or self.node.id, self.connection_info())

@@ -16,6 +16,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
+from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
 from .endpoint import Endpoint
@@ -24,7 +25,7 @@ from .eviction_policy import EvictionPolicy
 from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
 from .monitoring import CacheAlarms, CacheMetricsMixin
 from .node_type import NodeType
-from .outputs import ConnectionInfo, add_connection_outputs
+from .outputs import ConnectionInfo, ConnectionOutputsMixin
 from .parameter_group import IParameterGroup, ParameterGroup
 from .rbac import connect_resource_arns, connect_users
 from .scaling import (
@@ -229,7 +230,7 @@ class IReplicationGroup(Protocol):
 
 
 @jsii.implements(ec2.IConnectable)
-class ReplicationGroupBase(CacheMetricsMixin, Resource):
+class ReplicationGroupBase(ConnectionOutputsMixin, CacheMetricsMixin, Resource):
     """What every replication group offers, computed from its attributes: ARN, grants, endpoint choice, metrics
     (``metric_*``, ``add_alarms``; see ``monitoring``)."""
 
@@ -278,10 +279,6 @@ class ReplicationGroupBase(CacheMetricsMixin, Resource):
             auth_secret=self.auth_secret,
             reader_endpoint=getattr(self, "reader_endpoint", None),
         )
-
-    def add_connection_outputs(self, prefix: str | None = None) -> None:
-        """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
-        add_connection_outputs(self, prefix or self.node.id, self.connection_info())
 
     # -- metrics (monitoring.CacheMetricsMixin) ----------------------------------------------------------------
     def member_cluster_ids(self) -> list[str]:
@@ -402,7 +399,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         log_deliveries = validate_log_delivery(slow_log, engine_log, engine_version)
 
         super().__init__(scope, id, physical_name=replication_group_id)
-        subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
+        subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
         if multi_az and not is_unresolved(subnets.availability_zones) and len(set(subnets.availability_zones)) < 2:
             azs = list(subnets.availability_zones)
             raise fail("vpc_subnets", azs, "Multi-AZ needs subnets in at least 2 availability zones")
@@ -496,16 +493,6 @@ class _ProvisionedGroup(ReplicationGroupBase):
         """The log group receiving the engine log (``None`` when not delivered to CloudWatch Logs)."""
         bound = self.log_deliveries.get(LogType.ENGINE_LOG)
         return bound.log_group if bound else None
-
-
-def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    if selection is None:
-        return {}
-    return {
-        k: getattr(selection, k)
-        for k in ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnet_type", "subnets")
-        if getattr(selection, k, None) is not None
-    }
 
 
 _COMMON_DOC = """

@@ -17,12 +17,13 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_kms as kms
 from constructs import Construct
 
+from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import Authentication
 from .endpoint import Endpoint
 from .engine import Engine
 from .monitoring import CacheMetricNames, CacheMetricsMixin
-from .outputs import ConnectionInfo, add_connection_outputs
+from .outputs import ConnectionInfo, ConnectionOutputsMixin
 
 #: Major engine versions ElastiCache Serverless offers per engine (the alpha's named ``CacheEngine`` members).
 SERVERLESS_MAJOR_VERSIONS: dict[Engine, tuple[str, ...]] = {
@@ -187,7 +188,7 @@ def validate_authentication(authentication: Any, engine: Engine) -> alpha.IUserG
 
 
 # --- the construct ------------------------------------------------------------------------------------------
-class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin):
+class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin, ConnectionOutputsMixin):
     """An ElastiCache Serverless cache: the official ``aws_elasticache_alpha.ServerlessCache`` (so its grants,
     ``metric_*`` helpers and ``from_*`` importers work unchanged) with secure defaults and validation.
 
@@ -271,7 +272,7 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin):
         if security_groups is not None and len(security_groups) == 0:
             raise fail("security_groups", [], "pass at least one security group, or leave it unset for a new one")
 
-        subnets = vpc.select_subnets(**_subnet_kwargs(vpc_subnets))
+        subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
         # ElastiCache stores names in lowercase; the generated default is lowercase too, so the ARN and the
         # metric dimension derived from it match what AWS reports.
         name = serverless_cache_name or Lazy.string(_LowercaseUniqueName(self))
@@ -420,10 +421,6 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin):
             reader_endpoint=self.reader_endpoint,
         )
 
-    def add_connection_outputs(self, prefix: str | None = None) -> None:
-        """Export what a client needs as stack outputs ``<prefix>EndpointAddress`` etc. Default prefix: the id."""
-        add_connection_outputs(self, prefix or self.node.id, self.connection_info())
-
 
 
 @jsii.implements(IStableStringProducer)
@@ -444,16 +441,6 @@ def _gib(value: int | None) -> Size | None:
 def _is_local(user_group: alpha.IUserGroup) -> bool:
     node = getattr(user_group, "node", None)
     return node is not None and node.try_find_child("Resource") is not None
-
-
-def _subnet_kwargs(selection: ec2.SubnetSelection | None) -> dict[str, Any]:
-    if selection is None:
-        return {}
-    return {
-        k: getattr(selection, k)
-        for k in ("availability_zones", "one_per_az", "subnet_filters", "subnet_group_name", "subnet_type", "subnets")
-        if getattr(selection, k, None) is not None
-    }
 
 
 __all__ = [
