@@ -197,6 +197,24 @@ def _run_writes(writer: _Writer, until: float) -> None:
         writer.write_once()
 
 
+
+def _conclude(result: DrillResult, writer: _Writer, new: Proc | None, t_kill: float, timeout: float) -> bool:
+    """Record the drill's outcome once a new primary accepted a write (or none did within ``timeout``):
+    recovery time, then 0.3 s more acknowledged writes, then which acknowledged writes the new primary lacks.
+    Returns False when there is no new primary."""
+    if new is None:
+        result.notes.append(f"no new primary within {timeout:.0f}s")
+        result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
+        return False
+    result.recovery_seconds = time.monotonic() - t_kill
+    result.new_primary = new.name
+    _run_writes(writer, time.monotonic() + 0.3)
+    result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
+    result.lost = writer.lost_on(new)
+    if writer.client is not None:
+        writer.client.close()
+    return True
+
 def _sentinel_drill(
     state: st.State, rp: RedisPlan, warmup: float, timeout: float, replace: bool, log: Log
 ) -> DrillResult:
@@ -296,17 +314,9 @@ def _sentinel_drill(
             if new is not None:
                 break
         time.sleep(0.02)
-    if new is None:
-        result.notes.append(f"no new primary within {timeout:.0f}s")
-        result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
+    if not _conclude(result, writer, new, t_kill, timeout):
         return result
-    result.recovery_seconds = time.monotonic() - t_kill
-    result.new_primary = new.name
-    _run_writes(writer, time.monotonic() + 0.3)
-    result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
-    result.lost = writer.lost_on(new)
-    if writer.client is not None:
-        writer.client.close()
+    assert new is not None
     # Replace the failed node only once the failover is complete (as ElastiCache does): a node returning while
     # Sentinels are still reconfiguring could be taken for the old primary.
     settled = settle(2 * configs.SENTINEL_FAILOVER_TIMEOUT_MS / 1000)
@@ -444,17 +454,9 @@ def _cluster_drill(
             takeover_at = None
             _control_plane_takeover(state, rp, old, nodes, result)
         time.sleep(0.02)
-    if new is None:
-        result.notes.append(f"no new primary within {timeout:.0f}s")
-        result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
+    if not _conclude(result, writer, new, t_kill, timeout):
         return result
-    result.recovery_seconds = time.monotonic() - t_kill
-    result.new_primary = new.name
-    _run_writes(writer, time.monotonic() + 0.3)
-    result.attempted, result.acknowledged = writer.attempted, len(writer.acked)
-    result.lost = writer.lost_on(new)
-    if writer.client is not None:
-        writer.client.close()
+    assert new is not None
     if replace:
         _replace_replica(state, rp, old, new, result)
     return result
