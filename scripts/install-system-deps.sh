@@ -1,11 +1,22 @@
 #!/usr/bin/env bash
 # Installs the system packages the tests and the local emulator need: redis-server (with TLS), redis-sentinel,
-# redis-tools (redis-cli, redis-benchmark), memcached, and Node.js/npm for the CDK CLI when missing.
+# redis-tools (redis-cli, redis-benchmark), valkey-server (Debian bookworm-backports: Valkey templates run the
+# engine they ask for), memcached, and Node.js/npm for the CDK CLI when missing.
 # Debian/Ubuntu; run as root or with sudo available. Always refreshes the package lists first.
 set -euo pipefail
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 export DEBIAN_FRONTEND=noninteractive
+# valkey-server is packaged in bookworm-backports only (8.0.x); add that suite when the machine is bookworm and
+# lacks it. Backports are never installed unless asked for with -t, so nothing else changes version.
+backports=""
+if [ -r /etc/os-release ] && . /etc/os-release && [ "${VERSION_CODENAME:-}" = "bookworm" ]; then
+  backports="bookworm-backports"
+  if ! grep -rqs "bookworm-backports" /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' \
+      | $SUDO tee /etc/apt/sources.list.d/bookworm-backports.sources >/dev/null
+  fi
+fi
 $SUDO apt-get update -qq
 packages=()
 command -v redis-server   >/dev/null 2>&1 || packages+=(redis-server)
@@ -23,12 +34,20 @@ command -v make           >/dev/null 2>&1 || packages+=(make)
 if ((${#packages[@]})); then
   $SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}"
 fi
+if ! command -v valkey-server >/dev/null 2>&1; then
+  if [ -n "$backports" ]; then
+    $SUDO apt-get install -y -qq --no-install-recommends -t "$backports" valkey-server
+  else
+    $SUDO apt-get install -y -qq --no-install-recommends valkey-server
+  fi
+fi
 # The Debian packages start system services on 6379/11211 where an init system runs; nothing here needs them.
-for svc in redis-server memcached; do
+for svc in redis-server valkey-server memcached; do
   if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet "$svc" 2>/dev/null; then
     $SUDO systemctl stop "$svc" || true
   fi
 done
 redis-server --version
+valkey-server --version
 memcached -V
 node --version
