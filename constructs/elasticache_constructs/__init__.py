@@ -9,7 +9,7 @@ from .global_datastore import GlobalDatastore, SecondaryReplicationGroup
 from .log_delivery import LogDelivery, LogFormat, LogType
 from .memcached import AzMode, MemcachedCluster, MemcachedClusterBase
 from .monitoring import CacheAlarms, CacheDashboard, CacheMetricNames, CacheMetricsMixin
-from .network import IpDiscovery, NetworkType
+from .network import ConnectionType, IpDiscovery, NetworkType
 from .node_type import NodeType
 from .outputs import ConnectionInfo, add_connection_outputs
 from .parameter_group import IParameterGroup, ParameterGroup
@@ -37,6 +37,7 @@ __all__ = [
     "CacheMetricNames",
     "CacheMetricsMixin",
     "ConnectionInfo",
+    "ConnectionType",
     "Endpoint",
     "Engine",
     "EngineVersion",

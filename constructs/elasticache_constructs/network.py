@@ -32,6 +32,14 @@ class NetworkType(enum.StrEnum):
     DUAL_STACK = "dual_stack"
 
 
+class ConnectionType(enum.StrEnum):
+    """How clients reach a serverless cache (``AWS::ElastiCache::ServerlessCache`` ``ConnectionType``;
+    create-only)."""
+
+    VPC = "vpc"
+    PUBLIC = "public"
+
+
 class IpDiscovery(enum.StrEnum):
     """Which addresses discovery (``CLUSTER SLOTS``/``SHARDS``, Memcached auto discovery) returns. Only a choice
     with ``NetworkType.DUAL_STACK``; it can be changed later without downtime."""
@@ -60,16 +68,22 @@ def _subnet_kind(subnet: ec2.ISubnet) -> str | None:
     return "dual_stack" if cfn.ipv6_cidr_block is not None else "ipv4"
 
 
+def parse_connection_type(value: ConnectionType | str | None) -> ConnectionType | None:
+    """``None`` or a ``ConnectionType``."""
+    parsed: ConnectionType | None = _parse(ConnectionType, "connection_type", value)
+    return parsed
+
+
 def validate_network(
     network_type: NetworkType | str | None,
     ip_discovery: IpDiscovery | str | None,
     *,
-    engine_version: EngineVersion,
+    engine_version: EngineVersion | None,
     node_type: NodeType | None,
     subnets: Sequence[ec2.ISubnet],
 ) -> dict[str, str | None]:
     """Check the network settings and return the CloudFormation properties ``network_type``/``ip_discovery``
-    (``None``: ElastiCache's default, IPv4)."""
+    (``None``: ElastiCache's default, IPv4). ``engine_version``/``node_type`` ``None``: not checked (serverless)."""
     network = _parse(NetworkType, "network_type", network_type)
     discovery = _parse(IpDiscovery, "ip_discovery", ip_discovery)
     if network is None and discovery is None:
@@ -80,7 +94,7 @@ def validate_network(
     if discovery is IpDiscovery.IPV4 and effective is NetworkType.IPV6:
         raise fail("ip_discovery", "ipv4", "an IPv6-only cache discovers IPv6 addresses; use IpDiscovery.IPV6")
     if effective is not NetworkType.IPV4:
-        if not engine_version.supports_ipv6:
+        if engine_version is not None and not engine_version.supports_ipv6:
             raise fail(
                 "network_type", effective.value,
                 f"{engine_version} lacks IPv6 (valkey 7.2+, redis 6.2+, memcached 1.6.6+)",
@@ -99,9 +113,11 @@ def validate_network(
     }[want]
     for subnet in subnets:
         kind = _subnet_kind(subnet)
-        if kind is not None and kind != want:
+        if kind is not None and kind != want and not (want == "ipv4" and kind == "dual_stack"):
             raise fail("vpc_subnets", f"{subnet.node.path} ({kind})", f"network_type={want} needs {needs}")
     return {"network_type": network.value if network else None, "ip_discovery": discovery.value if discovery else None}
 
 
-__all__ = ["NON_NITRO_FAMILIES", "IpDiscovery", "NetworkType", "validate_network"]
+__all__ = [
+    "NON_NITRO_FAMILIES", "ConnectionType", "IpDiscovery", "NetworkType", "parse_connection_type", "validate_network",
+]
