@@ -135,6 +135,7 @@ def test_invalid_network_settings(build: Callable[[cdk.Stack], Any], message: st
 def test_lowest_ipv6_engine_versions_are_accepted(engine_version: EngineVersion) -> None:
     stack = new_stack()
     vpc = dual_stack_vpc(stack)
+    group: Any
     if engine_version.is_redis_compatible:
         group = ReplicationGroup(stack, "G", vpc=vpc, engine_version=engine_version,
                                  node_type=NodeType.T3_MICRO, network_type=NetworkType.DUAL_STACK)

@@ -58,7 +58,7 @@ def test_shard_placements_become_node_group_configuration(tmpl: Template) -> Non
 
 def test_preferred_azs_warn_that_replica_changes_replace(stack: cdk.Stack) -> None:
     found = Annotations.from_stack(stack).find_warning("/Test/Pinned", Match.string_like_regexp("create-only"))
-    assert found and "Fix: Leave preferred_availability_zones unset" in found[0].entry.data
+    assert found and "Fix: Leave preferred_availability_zones unset" in str(found[0].entry.data)
 
 
 INVALID: list[tuple[str, Callable[[cdk.Stack], Any], str]] = [

@@ -85,12 +85,12 @@ def test_restore_source_warns_that_it_is_create_only(stack: cdk.Stack) -> None:
     warnings = Annotations.from_stack(stack).find_warning(
         "/Test/FromSnapshot", Match.string_like_regexp("restore-source-create-only|restore_from=snapshot.*Fix: Keep")
     )
-    assert warnings and "Fix: Keep restore_from exactly as it was" in warnings[0].entry.data
+    assert warnings and "Fix: Keep restore_from exactly as it was" in str(warnings[0].entry.data)
 
 
 def test_imported_bucket_warns_to_grant_access_yourself(stack: cdk.Stack) -> None:
     warnings = Annotations.from_stack(stack).find_warning("/Test/FromImported", Match.string_like_regexp("imported"))
-    assert warnings and "elasticache-snapshot.amazonaws.com" in warnings[0].entry.data
+    assert warnings and "elasticache-snapshot.amazonaws.com" in str(warnings[0].entry.data)
 
 
 def _bucket(stack: cdk.Stack) -> s3.IBucket:
