@@ -53,7 +53,7 @@ def test_topic_policy_allows_publish_under_source_owner(tmpl: Template) -> None:
 
 
 INVALID: list[tuple[str, Callable[[cdk.Stack], Any], str]] = [
-    ("arn string", lambda s: ReplicationGroup(s, "G", vpc=new_vpc(s), notification_topic="arn:aws:sns:x"),
+    ("arn string", lambda s: ReplicationGroup(s, "G", vpc=new_vpc(s), notification_topic="arn:aws:sns:x"),  # type: ignore[arg-type]
      "notification_topic: got 'arn:aws:sns:x'; pass an sns.ITopic"),
     ("encrypted", lambda s: ReplicationGroup(
         s, "G", vpc=new_vpc(s), notification_topic=sns.Topic(s, "T", master_key=kms.Key(s, "K"))),
