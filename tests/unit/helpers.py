@@ -66,3 +66,11 @@ def synth_with_nag(build: Callable[[cdk.App], None]) -> cdk.cx_api.CloudAssembly
 def template_json(stack: cdk.Stack) -> str:
     """The synthesized template as text (for searching for leaked values)."""
     return json.dumps(template(stack).to_json())
+
+
+def props_of(tmpl: Template, type_: str, prefix: str) -> dict[str, Any]:
+    """Properties of the first resource of ``type_`` whose logical id starts with ``prefix`` (a construct id)."""
+    for logical_id, res in tmpl.find_resources(type_).items():
+        if logical_id.startswith(prefix):
+            return dict(res.get("Properties", {}))
+    raise AssertionError(f"no {type_} with a logical id starting with {prefix}")

@@ -25,6 +25,7 @@ from elasticache_constructs import (
 )
 
 from .helpers import new_stack, new_vpc
+from .helpers import props_of as _props
 
 RG, CC, SC = "AWS::ElastiCache::ReplicationGroup", "AWS::ElastiCache::CacheCluster", "AWS::ElastiCache::ServerlessCache"
 
@@ -42,12 +43,6 @@ def dual_stack_vpc(stack: cdk.Stack, id: str = "DualVpc", ipv6_only: bool = Fals
             cfn.cidr_block = None
     return vpc
 
-
-def _props(tmpl: Template, type_: str, prefix: str) -> dict[str, Any]:
-    for logical_id, res in tmpl.find_resources(type_).items():
-        if logical_id.startswith(prefix):
-            return dict(res["Properties"])
-    raise AssertionError(f"no {type_} {prefix}")
 
 
 @pytest.fixture(scope="module")

@@ -12,15 +12,10 @@ from aws_cdk.assertions import Annotations, Match, Template
 from elasticache_constructs import ReplicationGroup, ShardedReplicationGroup, ShardPlacement, ValidationError
 
 from .helpers import new_stack, new_vpc
+from .helpers import props_of as _props
 
 RG = "AWS::ElastiCache::ReplicationGroup"
 
-
-def _props(tmpl: Template, prefix: str) -> dict[str, Any]:
-    for logical_id, res in tmpl.find_resources(RG).items():
-        if logical_id.startswith(prefix):
-            return dict(res["Properties"])
-    raise AssertionError(prefix)
 
 
 @pytest.fixture(scope="module")
@@ -42,15 +37,15 @@ def tmpl(stack: cdk.Stack) -> Template:
 
 
 def test_default_lets_elasticache_place_nodes(tmpl: Template) -> None:
-    assert "PreferredCacheClusterAZs" not in _props(tmpl, "Plain")
+    assert "PreferredCacheClusterAZs" not in _props(tmpl, RG, "Plain")
 
 
 def test_preferred_azs_keep_the_primary_first(tmpl: Template) -> None:
-    assert _props(tmpl, "Pinned")["PreferredCacheClusterAZs"] == ["us-east-1b", "us-east-1a", "us-east-1a"]
+    assert _props(tmpl, RG, "Pinned")["PreferredCacheClusterAZs"] == ["us-east-1b", "us-east-1a", "us-east-1a"]
 
 
 def test_shard_placements_become_node_group_configuration(tmpl: Template) -> None:
-    groups = _props(tmpl, "Placed")["NodeGroupConfiguration"]
+    groups = _props(tmpl, RG, "Placed")["NodeGroupConfiguration"]
     assert [(g["PrimaryAvailabilityZone"], g["ReplicaAvailabilityZones"], g["Slots"]) for g in groups] == [
         ("us-east-1a", ["us-east-1b"], "0-8191"), ("us-east-1c", ["us-east-1a"], "8192-16383"),
     ]

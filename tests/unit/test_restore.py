@@ -15,15 +15,10 @@ from aws_cdk.assertions import Annotations, Match, Template
 from elasticache_constructs import ReplicationGroup, Restore, ShardedReplicationGroup, ValidationError
 
 from .helpers import new_stack, new_vpc
+from .helpers import props_of as _props
 
 RG = "AWS::ElastiCache::ReplicationGroup"
 
-
-def _props(tmpl: Template, prefix: str) -> dict[str, Any]:
-    for logical_id, res in tmpl.find_resources(RG).items():
-        if logical_id.startswith(prefix):
-            return dict(res["Properties"])
-    raise AssertionError(prefix)
 
 
 @pytest.fixture(scope="module")
@@ -47,17 +42,17 @@ def tmpl(stack: cdk.Stack) -> Template:
 
 
 def test_default_has_no_restore_source(tmpl: Template) -> None:
-    props = _props(tmpl, "Plain")
+    props = _props(tmpl, RG, "Plain")
     assert "SnapshotName" not in props and "SnapshotArns" not in props
 
 
 def test_snapshot_maps_to_snapshot_name(tmpl: Template) -> None:
-    props = _props(tmpl, "FromSnapshot")
+    props = _props(tmpl, RG, "FromSnapshot")
     assert props["SnapshotName"] == "automatic.sessions-2026-12-01" and "SnapshotArns" not in props
 
 
 def test_s3_maps_to_object_arns(tmpl: Template) -> None:
-    arns = json.dumps(_props(tmpl, "FromS3")["SnapshotArns"])
+    arns = json.dumps(_props(tmpl, RG, "FromS3")["SnapshotArns"])
     assert "/migrate/dump.rdb" in arns and "Seeds" in arns
 
 
@@ -75,7 +70,7 @@ def test_bucket_gets_the_documented_seed_read_access(tmpl: Template) -> None:
 
 
 def test_cluster_mode_s3_seed_lists_every_shard_with_slots(tmpl: Template) -> None:
-    props = _props(tmpl, "ShardsFromS3")
+    props = _props(tmpl, RG, "ShardsFromS3")
     assert [ng["Slots"] for ng in props["NodeGroupConfiguration"]] == ["0-8191", "8192-16383"]
     assert "ReplicasPerNodeGroup" not in props
     assert len(props["SnapshotArns"]) == 2
