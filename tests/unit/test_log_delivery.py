@@ -7,7 +7,7 @@ from typing import Any
 import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_logs as logs
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from elasticache_constructs import (
     Engine,
@@ -72,11 +72,38 @@ def test_both_log_types_get_their_own_generated_log_group(built: dict[str, Any])
          "DestinationType": "cloudwatch-logs", "LogFormat": "json", "LogType": log_type}
         for lg, log_type in ((slow, "slow-log"), (engine, "engine-log"))
     ]
-    for lg in (slow, engine):
+    for lg, log_type in ((slow, "slow-log"), (engine, "engine-log")):
         res = _log_group(built, lg)
-        assert res["Properties"] == {"RetentionInDays": 30}  # no LogGroupName: CloudFormation generates a unique one
+        assert res["Properties"] == {"LogGroupName": _vended_name("TestBoth63526C72", log_type), "RetentionInDays": 30}
         assert res["DeletionPolicy"] == "Retain"
+    # construct ids (and so logical ids) are unchanged: only the name moved under /aws/vendedlogs/
     assert slow.node.path == "Test/Both/SlowLog" and engine.node.path == "Test/Both/EngineLog"
+
+
+def _vended_name(unique_id: str, log_type: str) -> dict[str, Any]:
+    """/aws/vendedlogs/elasticache/<group unique id>/<stack uuid>/<log type>: the stack uuid is the third
+    '/'-separated part of AWS::StackId (arn:...:stack/<name>/<uuid>)."""
+    uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    return {"Fn::Join": ["/", [f"/aws/vendedlogs/elasticache/{unique_id}", uuid, log_type]]}
+
+
+def test_generated_names_are_under_the_vended_logs_prefix_and_distinct(built: dict[str, Any]) -> None:
+    """CloudWatch Logs recommends /aws/vendedlogs/ for vended logs (one wildcard statement in the account's
+    5120-character delivery resource policy instead of one per log group)."""
+    names = []
+    for resource in built["t"].find_resources(LOG_GROUP).values():
+        name = resource["Properties"]["LogGroupName"]
+        if isinstance(name, dict):
+            parts = name["Fn::Join"][1]
+            assert parts[0].startswith("/aws/vendedlogs/elasticache/")
+            names.append((parts[0], parts[2]))
+    assert len(names) == 5 and len(set(names)) == 5  # Both x2, SameSpec x2, Redis60: one per group and type
+
+
+def test_explicit_name_outside_the_prefix_is_a_warning(built: dict[str, Any]) -> None:
+    warnings = Annotations.from_stack(built["stack"]).find_warning("*", Match.string_like_regexp("not under /aws/vendedlogs/"))
+    assert [w.id for w in warnings] == ["/Test/Custom/EngineLog"]
+    assert "5120 characters" in str(warnings[0].entry.data)
 
 
 def test_existing_and_named_log_groups_text_format_and_retention(built: dict[str, Any]) -> None:
@@ -102,7 +129,7 @@ def test_one_spec_for_both_types_still_creates_two_log_groups(built: dict[str, A
     group = built["groups"]["SameSpec"]
     assert group.slow_log_group is not group.engine_log_group
     for lg in (group.slow_log_group, group.engine_log_group):
-        assert _log_group(built, lg)["Properties"] == {"RetentionInDays": 7}
+        assert _log_group(built, lg)["Properties"]["RetentionInDays"] == 7
 
 
 def test_an_existing_log_group_may_take_both_types(built: dict[str, Any]) -> None:
