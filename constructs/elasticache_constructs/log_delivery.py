@@ -15,8 +15,9 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from aws_cdk import Annotations, Fn, Names, RemovalPolicy, Stack
+from aws_cdk import Annotations, ArnFormat, Fn, Names, RemovalPolicy, Stack
 from aws_cdk import aws_elasticache as elasticache
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
@@ -38,6 +39,31 @@ VENDED_LOGS_PREFIX = "/aws/vendedlogs/"
 VENDED_LOGS_URL = "https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-and-resource-policy.html"
 #: Id of the warning for an explicit ``log_group_name`` outside ``VENDED_LOGS_PREFIX``.
 OUTSIDE_VENDED_LOGS_WARNING = "elasticache-constructs:logGroupOutsideVendedLogs"
+
+
+def allow_logs_to_use_key(key: kms.Key, log_group_name: str) -> None:
+    """The key-policy statement CloudWatch Logs needs before a log group can be created with ``key``
+    (``CreateLogGroup`` with a key the service may not use fails): ``logs.<region>.amazonaws.com`` may
+    ``kms:Encrypt*``, ``kms:Decrypt*``, ``kms:ReEncrypt*``, ``kms:GenerateDataKey*`` and ``kms:Describe*`` for
+    this log group only (``kms:EncryptionContext:aws:logs:arn``). CDK's ``LogGroup`` does not add it. Source:
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html. An imported key's policy
+    (or a key of another stack) must already contain it."""
+    stack = Stack.of(key)
+    key.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal(f"logs.{stack.region}.amazonaws.com")],
+            actions=["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+            resources=["*"],
+            conditions={
+                "ArnEquals": {
+                    "kms:EncryptionContext:aws:logs:arn": stack.format_arn(
+                        service="logs", resource="log-group", resource_name=log_group_name,
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                }
+            },
+        )
+    )
 
 
 def default_log_group_name(scope: Construct, log_type: LogType) -> str:
@@ -114,7 +140,8 @@ class LogDelivery:
             otherwise). Default: ``/aws/vendedlogs/elasticache/<group unique id>/<stack uuid>/<log type>``
             (see ``default_log_group_name``: never collides).
         :param retention: of the new log group. Default: one month.
-        :param encryption_key: KMS key of the new log group (its policy must allow CloudWatch Logs). Default: the
+        :param encryption_key: KMS key of the new log group. A ``kms.Key`` of this app gets the key-policy statement
+            CloudWatch Logs needs (``allow_logs_to_use_key``); an imported key must already allow it. Default: the
             service's own encryption.
         :param removal_policy: of the new log group. Default: ``RETAIN`` (logs outlive the cache).
         """
@@ -166,6 +193,8 @@ class LogDelivery:
         log_group = self.log_group
         if self.creates_log_group:
             name = self.log_group_name or default_log_group_name(scope, log_type)
+            if isinstance(self.encryption_key, kms.Key) and Stack.of(self.encryption_key) is Stack.of(scope):
+                allow_logs_to_use_key(self.encryption_key, name)
             log_group = logs.LogGroup(
                 scope, id, log_group_name=name, retention=self.retention,
                 encryption_key=self.encryption_key, removal_policy=self.removal_policy,
@@ -275,6 +304,7 @@ __all__ = [
     "LogDelivery",
     "LogFormat",
     "LogType",
+    "allow_logs_to_use_key",
     "default_log_group_name",
     "validate_log_delivery",
 ]

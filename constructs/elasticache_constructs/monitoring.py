@@ -699,9 +699,9 @@ __all__ = [
     "DEFAULT",
     "MAX_METRICS_PER_ALARM",
     "NAMESPACE",
-    "allow_alarms_to_publish",
     "CacheAlarms",
     "CacheDashboard",
     "CacheMetricNames",
     "CacheMetricsMixin",
+    "allow_alarms_to_publish",
 ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk.assertions import Annotations, Match, Template
 
@@ -145,6 +147,25 @@ def test_redis_6_0_slow_log_and_default_off(built: dict[str, Any]) -> None:
     assert built["groups"]["Off"].log_deliveries == {}
     # 2 (Both) + 1 (Custom) + 2 (SameSpec) + 1 (Redis60) log groups are created; existing ones are not
     assert len(built["t"].find_resources(LOG_GROUP)) == 6
+
+
+def test_a_key_of_the_app_lets_cloudwatch_logs_encrypt_that_log_group_only() -> None:
+    """CreateLogGroup with a KMS key fails unless the key policy allows logs.<region>.amazonaws.com, scoped by the
+    kms:EncryptionContext:aws:logs:arn condition (CloudWatch Logs, "Encrypt log data using AWS KMS")."""
+    stack = new_stack()
+    key = kms.Key(stack, "LogKey", enable_key_rotation=True)
+    group = ReplicationGroup(stack, "G", vpc=new_vpc(stack, azs=2),
+                             slow_log=LogDelivery.cloudwatch_logs(encryption_key=key))
+    t = Template.from_stack(stack).to_json()
+    (key_res,) = [r for r in t["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    (logs_statement,) = [s for s in key_res["Properties"]["KeyPolicy"]["Statement"]
+                         if s["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}]
+    assert sorted(logs_statement["Action"]) == ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*",
+                                                "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    arn = json.dumps(logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])
+    assert ":logs:us-east-1:123456789012:log-group:" in arn and "/aws/vendedlogs/elasticache/TestG" in arn
+    lg = t["Resources"][stack.get_logical_id(group.slow_log_group.node.default_child)]
+    assert lg["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
 
 
 INVALID = [
