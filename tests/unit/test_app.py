@@ -207,3 +207,22 @@ def test_log_delivery_groups_are_under_aws_vendedlogs(templates: dict[str, dict[
             assert name["Fn::Join"][1][0].startswith("/aws/vendedlogs/elasticache/"), logical
             found += 1
     assert found == 4  # sessions and leaderboard: slow log and engine log each
+
+
+def test_client_security_groups_reach_their_cache_on_its_ports(templates: dict[str, dict[str, Any]]) -> None:
+    """The application-tier groups deny all outbound by default, so each needs an egress rule to the cache on the
+    same ports the cache's group lets it in on: 6379 (Valkey), 6379-6380 (serverless: endpoint and reader),
+    11211 (Memcached)."""
+    expected = {"ElastiCacheSessions": (6379, 6379), "ElastiCacheLeaderboard": (6379, 6379),
+                "ElastiCacheCatalog": (6379, 6380), "ElastiCachePageCache": (11211, 11211),
+                "ElastiCacheGlobalPrimary": (6379, 6379), "ElastiCacheGlobalSecondary": (6379, 6379)}
+    for stack, ports in expected.items():
+        res = templates[stack]["Resources"]
+        (clients,) = [k for k, r in res.items() if r["Type"] == "AWS::EC2::SecurityGroup" and k.startswith("Clients")]
+        ingress = [r["Properties"] for r in res.values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+                   and r["Properties"].get("SourceSecurityGroupId") == {"Fn::GetAtt": [clients, "GroupId"]}]
+        egress = [r["Properties"] for r in res.values() if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+                  and r["Properties"].get("GroupId") == {"Fn::GetAtt": [clients, "GroupId"]}]
+        assert [(i["FromPort"], i["ToPort"]) for i in ingress] == [ports], stack
+        assert [(e["FromPort"], e["ToPort"]) for e in egress] == [ports], stack
+        assert egress[0]["DestinationSecurityGroupId"] == ingress[0]["GroupId"], stack
