@@ -21,6 +21,14 @@ Any cache class adopts the helpers by mixing in ``CacheMetricsMixin`` and implem
 
 CloudWatch allows at most 10 metrics in one metric-math alarm, so ``CacheAlarms`` splits a large group's members
 into chunks (one alarm each) and joins them with a composite alarm that fires when any chunk does.
+
+Member coverage after auto scaling: ElastiCache-supplied node group ids are numbered ``0001`` up to the shard
+limit (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_NodeGroup.html) and scale-in may remove
+any shard, so a sharded group's helpers enumerate every id ``0001..max shards`` x node ``001..max replicas + 1``;
+members that do not exist publish nothing, array functions combine the series present, and alarms treat missing
+data as not breaching.
+
+Alarm topics: ``CacheAlarms`` adds the ``Allow`` CloudWatch needs to the topic's policy (``allow_alarms_to_publish``).
 """
 
 from __future__ import annotations

@@ -11,6 +11,11 @@ What AWS documents (ElastiCache user guide, "Auto Scaling Valkey and Redis OSS c
   ``ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage`` for shards, ``ElastiCacheReplicaEngineCPUUtilization``
   for replicas, with a target from 35 to 70 percent.
 
+Guidance, not validated as errors (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html, Auto
+Scaling Best Practices): "use just one tracking metric" and "avoid multiple policies per dimension" - a second
+target-tracking policy on one group is a warning (``SEVERAL_TRACKING_METRICS_WARNING``); scheduled scaling
+(``scale_on_schedule``) for deterministic workloads.
+
 The scalable target uses ElastiCache's service-linked role ``AWSServiceRoleForApplicationAutoScaling_ElastiCacheRG``
 (CloudFormation creates it when the ARN is given, as AWS recommends), not a new IAM role.
 """
