@@ -13,12 +13,12 @@ import sys
 from collections.abc import Sequence
 from typing import TextIO
 
-from .discovery import target_from_outputs, target_from_stack
+from elasticache_connect import Target, target_from_outputs, target_from_stack, target_from_url
+
 from .errors import DiscoveryError, SmokeError, UsageError
 from .report import EXIT_CONNECT
 from .runner import ProgressEvent, parse_suites, run_smoke
 from .suites import MEMCACHED_SUITES, REDIS_SUITES
-from .target import Target, target_from_url
 
 
 class Progress:

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from elasticache_smoke import DiscoveryError, target_from_outputs
-from elasticache_smoke.discovery import parse_cache_outputs
+from elasticache_connect.outputs import parse_cache_outputs
 
 
 def cache_outputs(prefix: str = "Sessions", **overrides: str | None) -> dict[str, str]:

@@ -186,7 +186,7 @@ def test_no_progress_without_tty(standalone: servers.RedisServer) -> None:
 def test_cluster_client_is_redis_cluster_from_any_node(cluster: servers.RedisClusterServers) -> None:
     from redis.cluster import RedisCluster
 
-    from elasticache_smoke.connection import connect_redis
+    from elasticache_connect.probe import connect_redis
 
     for seed in (cluster.seed, cluster.replicas[0]):
         connection = connect_redis(target_from_url(seed.url))
