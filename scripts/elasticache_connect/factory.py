@@ -29,7 +29,7 @@ from .clients import ClientOptions, redis_client, ssl_context
 from .errors import DiscoveryError, UsageError
 from .iam import ElastiCacheIAMProvider
 from .memcached import memcached_client, memcached_nodes
-from .outputs import REQUIRED_SUFFIXES, ClientFactory, _auth, _target, parse_cache_outputs
+from .outputs import REQUIRED_SUFFIXES, ClientFactory, auth_password, parse_cache_outputs, target_of
 from .outputs import target_from_outputs as _from_outputs
 from .outputs import target_from_stack as _from_stack
 from .target import Target, target_from_url
@@ -62,8 +62,8 @@ def target_from_env(prefix: str, environ: Mapping[str, str] | None = None, *, fa
     }
     parsed = parse_cache_outputs(f"env {prefix}_*", values, "Env")
     parsed.region = environ.get("AWS_REGION") or environ.get("AWS_DEFAULT_REGION") or None
-    password = _auth(parsed, factory) if read_secret else parsed.auth_token
-    return _target(parsed, f"environment {prefix}_*", password, [])
+    password = auth_password(parsed, factory) if read_secret else parsed.auth_token
+    return target_of(parsed, f"environment {prefix}_*", password, [])
 
 
 def _region(explicit: str | None, target: Target, session: Any) -> str:

@@ -57,7 +57,8 @@ class CacheOutputs:
     region: str | None = None
 
 
-def _default_factory(service: str, region: str | None) -> Any:
+def default_factory(service: str, region: str | None) -> Any:
+    """A boto3 client (the standard credential chain)."""
     import boto3
 
     return boto3.client(service, region_name=region)
@@ -201,7 +202,7 @@ def _local_users(stack: str, prefix: str, raw: str | None) -> dict[str, dict[str
     return {str(name): dict(value) for name, value in users.items()}
 
 
-def _client_error(exc: Exception, api: str, what: str) -> DiscoveryError:
+def client_error(exc: Exception, api: str, what: str) -> DiscoveryError:
     """Turn a botocore error into a message naming the API call and the likely fix."""
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
 
@@ -277,13 +278,13 @@ def fetch_auth_token(
 
 
 def _read_token(arn: str, factory: ClientFactory | None, key: str) -> str:
-    factory = factory or _default_factory
+    factory = factory or default_factory
     region = region_of_arn(arn, key)
     client = factory("secretsmanager", region)
     try:
         response = client.get_secret_value(SecretId=arn)
     except Exception as exc:
-        raise _client_error(exc, "secretsmanager:GetSecretValue", f"secret {arn}") from None
+        raise client_error(exc, "secretsmanager:GetSecretValue", f"secret {arn}") from None
     secret = response.get("SecretString")
     if not secret:
         raise DiscoveryError(f"secret {arn} has no SecretString (binary secrets are not supported)")
@@ -306,7 +307,8 @@ def _read_token(arn: str, factory: ClientFactory | None, key: str) -> str:
     return _checked_token(arn, secret)
 
 
-def _target(c: CacheOutputs, source: str, password: str | None, notes: list[str]) -> Target:
+def target_of(c: CacheOutputs, source: str, password: str | None, notes: list[str]) -> Target:
+    """The :class:`Target` for validated outputs ``c``."""
     region = c.region
     if region is None and c.auth_secret_arn:
         parts = c.auth_secret_arn.split(":")
@@ -331,7 +333,8 @@ def _target(c: CacheOutputs, source: str, password: str | None, notes: list[str]
     )
 
 
-def _auth(c: CacheOutputs, factory: ClientFactory | None) -> str | None:
+def auth_password(c: CacheOutputs, factory: ClientFactory | None) -> str | None:
+    """The emulator's ``<P>AuthToken``, else the token in ``<P>AuthSecretArn`` (``None`` without either)."""
     if c.auth_token:
         return c.auth_token
     if c.auth_secret_arn:
@@ -356,12 +359,12 @@ def target_from_outputs(
     prefix = select_cache(stack_name, values, cache)
     parsed = parse_cache_outputs(stack_name, values, prefix)
     source = f"--outputs {path} stack {stack_name} cache {prefix}"
-    return _target(parsed, source, _auth(parsed, factory) if read_secret else parsed.auth_token, [])
+    return target_of(parsed, source, auth_password(parsed, factory) if read_secret else parsed.auth_token, [])
 
 
 def stack_outputs(stack: str, region: str | None, *, factory: ClientFactory | None = None) -> dict[str, str]:
     """``cloudformation:DescribeStacks`` outputs as ``{OutputKey: OutputValue}``."""
-    factory = factory or _default_factory
+    factory = factory or default_factory
     client = factory("cloudformation", region)
     try:
         response = client.describe_stacks(StackName=stack)
@@ -375,7 +378,7 @@ def stack_outputs(stack: str, region: str | None, *, factory: ClientFactory | No
                     f"--stack {stack!r}: stack not found in region {region or '(default)'} "
                     f"(cloudformation:DescribeStacks: {error.get('Message')})"
                 ) from None
-        raise _client_error(exc, "cloudformation:DescribeStacks", f"stack {stack}") from None
+        raise client_error(exc, "cloudformation:DescribeStacks", f"stack {stack}") from None
     stacks = response.get("Stacks") or []
     if not stacks:
         raise DiscoveryError(f"--stack {stack!r}: stack not found in region {region or '(default)'}")
@@ -397,7 +400,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
 
     Returns notes about differences between the stack outputs and the live resource.
     """
-    factory = factory or _default_factory
+    factory = factory or default_factory
     client = factory("elasticache", region)
     notes: list[str] = []
     if c.resource_type == "ReplicationGroup":
@@ -405,7 +408,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
         try:
             groups = client.describe_replication_groups(ReplicationGroupId=c.resource_id)["ReplicationGroups"]
         except Exception as exc:
-            raise _client_error(exc, api, f"replication group {c.resource_id}") from None
+            raise client_error(exc, api, f"replication group {c.resource_id}") from None
         if not groups:
             raise DiscoveryError(f"{api}: replication group {c.resource_id!r} not found")
         group = groups[0]
@@ -424,7 +427,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
         try:
             caches = client.describe_serverless_caches(ServerlessCacheName=c.resource_id)["ServerlessCaches"]
         except Exception as exc:
-            raise _client_error(exc, api, f"serverless cache {c.resource_id}") from None
+            raise client_error(exc, api, f"serverless cache {c.resource_id}") from None
         if not caches:
             raise DiscoveryError(f"{api}: serverless cache {c.resource_id!r} not found")
         serverless = caches[0]
@@ -438,7 +441,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
                 "CacheClusters"
             ]
         except Exception as exc:
-            raise _client_error(exc, api, f"cache cluster {c.resource_id}") from None
+            raise client_error(exc, api, f"cache cluster {c.resource_id}") from None
         if not clusters:
             raise DiscoveryError(f"{api}: cache cluster {c.resource_id!r} not found")
         cc = clusters[0]
@@ -485,5 +488,5 @@ def target_from_stack(
     parsed = parse_cache_outputs(stack, outputs, prefix)
     parsed.region = region
     notes = resolve_endpoint(parsed, region, factory=factory)
-    password = _auth(parsed, factory) if read_secret else None
-    return _target(parsed, f"--stack {stack} --region {region} cache {prefix}", password, notes)
+    password = auth_password(parsed, factory) if read_secret else None
+    return target_of(parsed, f"--stack {stack} --region {region} cache {prefix}", password, notes)

@@ -186,6 +186,7 @@ def run_smoke(
         key_prefix=key_prefix,
         cluster=False,
         hash_tags=target.is_redis,
+        target=target,
     )
     report.namespace = state.namespace
     client: Any = None
