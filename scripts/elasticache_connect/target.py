@@ -99,7 +99,7 @@ class Target:
 
 
 # redis-py connection arguments a URL's query string may not override: they are this package's job.
-_MANAGED_OPTIONS = frozenset({"host", "port", "username", "password", "connection_class", "db", "path"})
+_MANAGED_OPTIONS = frozenset({"host", "port", "username", "password", "connection_class", "path"})
 _SECRET_OPTIONS = frozenset({"password", "ssl_password"})
 # ``ssl_cert_reqs`` values redis-py accepts (strings of ``ssl.VerifyMode``).
 _CERT_REQS = {"none": False, "optional": True, "required": True}
