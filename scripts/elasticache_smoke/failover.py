@@ -105,11 +105,11 @@ def _tag_in_slots(client: Any, ranges: list[tuple[int, int]], run_id: str) -> st
 
 def shard_slots(client: Any, shard: int) -> list[tuple[int, int]]:
     """Slot ranges of the ``shard``-th shard (1-based, in slot order, as ElastiCache numbers node groups)."""
+    # RedisCluster parses CLUSTER SLOTS into {(start, end): {"primary": (host, port), "replicas": [...]}}.
     rows = client.execute_command("CLUSTER SLOTS")
     by_primary: dict[str, list[tuple[int, int]]] = {}
-    for row in rows:
-        start, end, primary = row[0], row[1], row[2]
-        name = f"{primary[0]}:{primary[1]}"
+    for (start, end), row in dict(rows).items():
+        name = f"{row['primary'][0]}:{row['primary'][1]}"
         by_primary.setdefault(name, []).append((int(start), int(end)))
     shards = sorted(by_primary.values(), key=lambda ranges: min(a for a, _ in ranges))
     if not 1 <= shard <= len(shards):
