@@ -165,3 +165,15 @@ def test_a_secret_that_is_not_a_token_is_refused_without_showing_it(secret: str,
     with pytest.raises(DiscoveryError, match=message) as info:
         fetch_auth_token(arn, cached=False)
     assert SECRET not in str(info.value)
+
+
+def test_auto_discovery_reply_of_the_docs_is_parsed() -> None:
+    from elasticache_connect import parse_cluster_config
+
+    reply = (b"CONFIG cluster 0 147\r\n12\n"
+             b"mycluster.0001.cache.amazonaws.com|10.82.235.120|11211 "
+             b"mycluster.0002.cache.amazonaws.com|10.80.249.27|11211\n\r\nEND\r\n")
+    assert parse_cluster_config(reply) == (
+        12, [("mycluster.0001.cache.amazonaws.com", 11211), ("mycluster.0002.cache.amazonaws.com", 11211)])
+    with pytest.raises(ValueError, match="not a config get cluster response"):
+        parse_cluster_config(b"ERROR\r\n")
