@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import redis
+
 from elasticache_connect import ClientOptions, Target, redis_client
 from elasticache_connect.outputs import ClientFactory, client_error, default_factory
 

@@ -13,6 +13,7 @@ from types import FrameType
 from typing import Any
 
 import redis
+
 from elasticache_connect import ClientOptions, Target, redis_client
 from elasticache_connect.probe import DEFAULT_TIMEOUT, connect_memcached, connect_redis, error_text
 

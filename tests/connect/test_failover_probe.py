@@ -115,5 +115,5 @@ def test_failover_refusals(target: Target, confirmed: bool, message: str) -> Non
 
 
 def test_failover_of_a_loopback_endpoint_needs_the_local_state() -> None:
-    with pytest.raises(UsageError, match="127.0.0.1 is not a deployed ElastiCache endpoint; .* --local-state DIR"):
+    with pytest.raises(UsageError, match=r"127.0.0.1 is not a deployed ElastiCache endpoint; .* --local-state DIR"):
         aws_trigger(_target(host="127.0.0.1"), 1)
