@@ -129,9 +129,17 @@ def test_read_from_replicas_reads_a_replica_or_the_reader_endpoint(app: Running)
     writer.set("{r}k", "v")
     writer.execute_command("WAIT", 1, 1000, target_nodes=writer.get_node_from_key("{r}k"))
     assert reader.get("{r}k") == "v"
-    replica_ports = {n.port for n in writer.get_replicas()}
+    from elasticache_smoke.testing import wait_for
+
+    def replica_known() -> bool:  # replicas join CLUSTER SLOTS once their offset is gossiped
+        reader.nodes_manager.initialize()
+        return reader.get_node_from_key("{r}k", replica=True) is not None
+
+    wait_for(replica_known, timeout=10, what="the shard's replica in CLUSTER SLOTS")
     node = reader.get_node_from_key("{r}k", replica=True)
-    assert node.port in replica_ports
+    primary = writer.get_node_from_key("{r}k")
+    assert node.port != primary.port
+    assert reader.get("{r}k") == "v"
     writer.delete("{r}k")
     writer.close()
     reader.close()

@@ -155,7 +155,7 @@ def test_secret_is_read_once_and_cached(tmp_path: Path) -> None:
     ("secret", "message"),
     [
         ('{"user": "x", "pass": "' + SECRET + '"}', "JSON object without a 'token' or 'password' string field"),
-        ("two words " + SECRET, "does not hold an AUTH token: expected 1-128 printable ASCII"),
+        ("line\nbreak " + SECRET, "does not hold an AUTH token: expected 1-128 printable ASCII"),
         ("x" * 200 + SECRET, "does not hold an AUTH token"),
     ],
 )
