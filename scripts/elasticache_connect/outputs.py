@@ -248,7 +248,8 @@ def _checked_token(arn: str, token: str) -> str:
     if len(token) > MAX_TOKEN_LENGTH or not all(32 <= ord(ch) <= 126 for ch in token):
         raise DiscoveryError(
             f"secret {arn} does not hold an AUTH token: expected 1-{MAX_TOKEN_LENGTH} printable ASCII characters "
-            f"(got {len(token)} characters, or a control/non-ASCII character); allowed: a plain token, or JSON with 'token'/'password'"
+            f"(got {len(token)} characters, or a control/non-ASCII character); "
+            "allowed: a plain token, or JSON with 'token'/'password'"
         )
     return token
 

@@ -143,6 +143,22 @@ def _replica_count(ctx: SuiteContext) -> int:
     return 1 if target is not None and target.reader_host else 0
 
 
+def _replica_keys(ctx: SuiteContext, count: int) -> list[str]:
+    """Keys for the replica check: in cluster mode each with its own hash tag in a slot whose shard has a replica
+    in the client's slot map (shards whose replicas are not in ``CLUSTER SLOTS`` yet are passed over)."""
+    if not ctx.run.cluster:
+        return [ctx.key(f"replica:{i}") for i in range(count)]
+    slots = ctx.client.nodes_manager.slots_cache
+    keys: list[str] = []
+    for i in range(10_000):
+        name = f"{ctx.run.key_prefix}{{smoke:{ctx.run.run_id}:replica:{i}}}"
+        if len(slots.get(ctx.client.keyslot(name), [])) > 1:
+            keys.append(ctx.run.register(name))
+            if len(keys) == count:
+                break
+    return keys
+
+
 def suite_replicas(ctx: SuiteContext) -> None:
     """A write on the primary is read back from a replica (cluster mode) or the reader endpoint; lag printed."""
     from elasticache_connect import ClientOptions, redis_client
@@ -155,8 +171,11 @@ def suite_replicas(ctx: SuiteContext) -> None:
     try:
         timed = ctx.timed_client(reader)
         lags = []
-        for i in range(3):
-            key = ctx.key(f"replica:{i}")
+        for i, key in enumerate(_replica_keys(ctx, 3)):
+            if ctx.run.cluster:
+                node = reader.get_node_from_key(key, replica=True)
+                ctx.check_true(f"write {i}: the reader routes the key to a replica", node is not None,
+                               getattr(node, "name", None), "a replica of the key's shard")
             value = f"v{i}-{time.monotonic_ns()}"
             ctx.r.set(key, value)
             written = time.perf_counter()
