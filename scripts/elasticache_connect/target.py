@@ -42,7 +42,7 @@ class Target:
     resource_id: str | None = None
     region: str | None = None
     credential_provider: Any = field(default=None, repr=False)
-    options: dict[str, Any] = field(default_factory=dict)
+    options: dict[str, Any] = field(default_factory=dict, repr=False)  # may hold ssl_password
     local_users: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -192,10 +192,18 @@ def target_from_url(
 
 
 def redact_url(url: str) -> str:
-    """The URL with any password replaced by ``***``."""
+    """The URL with any password (user info, ``password=`` / ``ssl_password=`` query values) replaced by ``***``."""
+    from urllib.parse import parse_qsl, urlencode
+
     parts = urlsplit(url)
-    if parts.password is None and parts.username is None:
+    pairs = parse_qsl(parts.query, keep_blank_values=True)
+    if any(k in _SECRET_OPTIONS for k, _ in pairs):
+        parts = parts._replace(query=urlencode([(k, "***" if k in _SECRET_OPTIONS else v) for k, v in pairs],
+                                               safe="*/"))
+    elif parts.password is None and parts.username is None:
         return url
+    if parts.password is None and parts.username is None:
+        return parts.geturl()
     host = parts.hostname or ""
     if ":" in host:
         host = f"[{host}]"

@@ -152,6 +152,11 @@ def resolve_target(args: argparse.Namespace) -> Target:
 
 def _with_iam(target: Target, args: argparse.Namespace) -> Target:
     if args.iam:
+        if not target.resource_id:
+            raise UsageError(
+                "--iam signs a token for the replication group or serverless cache named by its ResourceId output; "
+                "use --outputs FILE or --stack NAME instead of --url"
+            )
         apply_credentials(target, user=args.iam, iam=True, region=args.region)
     return target
 

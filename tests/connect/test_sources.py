@@ -41,6 +41,9 @@ def test_rediss_query_parameters_are_parsed_like_redis_py() -> None:
     assert kwargs["socket_timeout"] == 0.5 and kwargs["ssl_ca_certs"] == "/ca.pem"
     assert kwargs["ssl_cert_reqs"] == "none" and kwargs["ssl_check_hostname"] is False
     assert "tok" not in repr(target) and "tok" not in json.dumps(target.as_dict())
+    keyed = target_from_url("rediss://h?ssl_password=k3y-pa55word&ssl_certfile=/c.pem")
+    assert keyed.options["ssl_password"] == "k3y-pa55word"
+    assert "k3y-pa55word" not in repr(keyed) and "k3y-pa55word" not in json.dumps(keyed.as_dict())
 
 
 @pytest.mark.parametrize(
