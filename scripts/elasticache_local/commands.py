@@ -472,7 +472,7 @@ def plan_for_prefix(state: st.State, stack: str, prefix: str) -> RedisPlan | Mem
 
 
 def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: Plan, state: st.State) -> None:
-    """Add ``<P>AuthToken`` / ``<P>CaFile`` (docs/outputs-contract.md, local emulation additions)."""
+    """Add ``<P>AuthToken`` / ``<P>CaFile`` / ``<P>LocalUsers`` (docs/outputs-contract.md, local emulation)."""
     all_plans: list[RedisPlan | MemcachedPlan] = [*plan.redis, *plan.memcached]
     for stack, values in outputs.items():
         for prefix in contract_prefixes(values):
@@ -488,8 +488,20 @@ def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: P
                 token = target.auth_token
             if token is not None:
                 values[f"{prefix}AuthToken"] = token
+            if isinstance(target, RedisPlan) and target.users is not None:
+                values[f"{prefix}LocalUsers"] = local_users(target)
             if tls and state.ca_file:
                 values[f"{prefix}CaFile"] = state.ca_file
+
+
+def local_users(plan: RedisPlan) -> str:
+    """``<P>LocalUsers``: JSON ``{"<user name>": {"password": "<pw>" | null, "iam": bool}}`` for every RBAC user
+    of the cache (its first password; ``null`` for IAM and no-password users, which accept any password locally)."""
+    users = {
+        u.name: {"password": u.passwords[0] if u.passwords and not u.iam else None, "iam": u.iam}
+        for u in plan.users or [] if u.source != "implicit"
+    }
+    return json.dumps(users, sort_keys=True)
 
 
 def _plan_for_prefix(
