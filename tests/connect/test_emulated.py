@@ -119,6 +119,28 @@ def test_acl_users_of_the_access_control_example_log_in(app: Running) -> None:
     anonymous.close()
 
 
+def test_every_user_of_local_users_logs_in_by_name(app: Running, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``<P>LocalUsers`` (emulator): password users by name; the IAM user with a signed token (nopass locally)."""
+    stack = next(s for s, p in _caches(app) if p == "Secure")
+    users = json.loads(app.outputs[stack]["SecureLocalUsers"])
+    assert {"app", "reader", "app-iam"} <= set(users)
+    for name, info in users.items():
+        if info.get("iam") or name == "default":  # the example disables the default user
+            continue
+        client = connect(outputs_file=app.outputs_file, stack=stack, cache="Secure", user=name)
+        assert client.ping() is True  # the default user is off: only a valid login as ``name`` answers
+        client.close()
+    iam_user = next(n for n, i in users.items() if i.get("iam"))
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "x" * 40)
+    iam = connect(outputs_file=app.outputs_file, stack=stack, cache="Secure", user=iam_user, iam=True,
+                  region="eu-west-1")
+    assert iam.set("app:iam", "1") is True and iam.get("app:iam") == "1"  # access string: ~app:* +@read +@write
+    iam.delete("app:iam")
+    assert iam.connection_pool.get_connection().credential_provider is not None  # a signed token, not a password
+    iam.close()
+
+
 def test_read_from_replicas_reads_a_replica_or_the_reader_endpoint(app: Running) -> None:
     sessions = connect(outputs_file=app.outputs_file, stack="Sessions", read_from="replicas")
     assert sessions.execute_command("ROLE")[0] in ("slave", "replica")
