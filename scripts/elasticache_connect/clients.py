@@ -20,7 +20,8 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff
+from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.cluster import RedisCluster
 from redis.retry import Retry
 
 from .errors import UsageError
@@ -80,10 +81,14 @@ def ssl_context(target: Target) -> ssl.SSLContext:
     return context
 
 
-def retry_policy(options: ClientOptions) -> Retry:
-    """Exponential backoff with jitter on ``ConnectionError`` / ``TimeoutError`` (redis-py's ``Retry``)."""
+def retry_policy(options: ClientOptions, *, cluster: bool = False) -> Retry:
+    """Exponential backoff with jitter on ``ConnectionError`` / ``TimeoutError`` (and ``CLUSTERDOWN`` for
+    cluster clients) - redis-py's ``Retry``."""
+    from redis.exceptions import ClusterDownError
+
     backoff = ExponentialWithJitterBackoff(base=options.backoff_base, cap=options.backoff_cap)
-    return Retry(backoff, options.retries, supported_errors=(redis.ConnectionError, redis.TimeoutError))
+    errors: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
+    return Retry(backoff, options.retries, supported_errors=(*errors, ClusterDownError) if cluster else errors)
 
 
 def redis_kwargs(target: Target, options: ClientOptions | None = None, *, cluster: bool = False) -> dict[str, Any]:
@@ -135,9 +140,36 @@ def redis_client(target: Target, options: ClientOptions | None = None, *, cluste
     if not use_cluster:
         host, port = (target.host, target.port) if options.read_from == "primary" else reader_endpoint(target)
         return redis.Redis(host=host, port=port, **redis_kwargs(target, options))
-    from redis.cluster import LoadBalancingStrategy, RedisCluster
+    from redis.cluster import LoadBalancingStrategy
 
     extra: dict[str, Any] = {}
     if options.read_from == "replicas":
         extra["load_balancing_strategy"] = LoadBalancingStrategy.ROUND_ROBIN_REPLICAS
-    return RedisCluster(host=target.host, port=target.port, **redis_kwargs(target, options, cluster=True), **extra)
+    kwargs = redis_kwargs(target, options, cluster=True)
+    # RedisCluster retries at once (it refreshes the slot map, it does not wait): two quick tries for MOVED and
+    # topology changes, then the waiting retry policy around them, so a failover of a few seconds is ridden out.
+    kwargs["retry"] = Retry(NoBackoff(), min(options.retries, CLUSTER_QUICK_RETRIES))
+    return ElastiCacheCluster(
+        host=target.host, port=target.port, backoff_retry=retry_policy(options, cluster=True), **kwargs, **extra
+    )
+
+
+CLUSTER_QUICK_RETRIES = 2
+
+
+class ElastiCacheCluster(RedisCluster):
+    """``RedisCluster`` whose commands wait with backoff between attempts on connection errors, timeouts and
+    ``CLUSTERDOWN`` (redis-py's own cluster retries are immediate and exhaust within milliseconds).
+
+    ``backoff_retry``: the waiting policy (default: :func:`retry_policy` of the default :class:`ClientOptions`).
+    """
+
+    def __init__(self, *args: Any, backoff_retry: Retry | None = None, **kwargs: Any) -> None:
+        self.backoff_retry = backoff_retry or retry_policy(ClientOptions(), cluster=True)
+        super().__init__(*args, **kwargs)
+
+    def execute_command(self, *args: Any, **kwargs: Any) -> Any:
+        """``RedisCluster.execute_command`` under the waiting retry policy."""
+        return self.backoff_retry.call_with_retry(
+            lambda: super(ElastiCacheCluster, self).execute_command(*args, **kwargs), lambda _error: None
+        )

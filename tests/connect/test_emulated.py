@@ -78,7 +78,7 @@ def test_connect_to_every_cache_set_get_and_the_client_type_matches_cluster_mode
                 seen.append((prefix, "memcached"))
                 continue
             expected = RedisCluster if values[f"{prefix}ClusterMode"] == "true" else redis.Redis
-            assert type(client) is expected, prefix
+            assert isinstance(client, expected), prefix
             assert client.set(key, "v") is True and client.get(key) == "v"
             client.delete(key)
             seen.append((prefix, type(client).__name__))

@@ -62,6 +62,54 @@ def test_probe_through_the_emulator_s_cluster_failover(board: Running) -> None:
     _assert_figures_consistent(result.as_dict())
 
 
+@pytest.mark.live
+@requires_servers
+@pytest.mark.parametrize("env_name", ["sessions", "board"])
+def test_connect_s_default_retries_ride_through_a_failover(env_name: str, request: pytest.FixtureRequest) -> None:
+    """An application using connect()'s defaults sees no error while the emulator fails its primary over."""
+    import threading
+
+    from elasticache_connect import connect
+
+    env: Running = request.getfixturevalue(env_name)
+    client = connect(outputs_file=env.outputs_file)
+    target = resolve_target(outputs_file=env.outputs_file)
+    errors: list[BaseException] = []
+    done = threading.Event()
+    ops = [0]
+
+    def app() -> None:
+        while not done.is_set():
+            try:
+                key = f"{{app}}:{ops[0]}"
+                client.set(key, "v")
+                assert client.get(key) == "v"
+                client.delete(key)
+                ops[0] += 1
+            except Exception as exc:  # what an application would see
+                errors.append(exc)
+
+    worker = threading.Thread(target=app)
+    worker.start()
+    try:
+        shard = 1
+        if target.cluster:  # fail over the shard that owns the app's keys
+            slot = client.keyslot("{app}")
+            ranges = sorted(client.cluster_slots())
+            shard = 1 + sorted({r[0] for r in ranges}).index(max(r[0] for r in ranges if r[0] <= slot))
+        local_trigger(target, shard, env.state_dir)(lambda _l: None)
+        before = ops[0]
+        deadline = __import__("time").monotonic() + 10
+        while ops[0] < before + 20 and __import__("time").monotonic() < deadline:
+            __import__("time").sleep(0.05)
+    finally:
+        done.set()
+        worker.join(timeout=30)
+        client.close()
+    assert errors == [], errors[:3]
+    assert ops[0] > 20
+
+
 GROUP = {"ReplicationGroupId": "sessions-rg", "Status": "available", "ReplicationGroups": []}
 
 
