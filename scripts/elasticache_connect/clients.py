@@ -3,10 +3,11 @@
 The defaults are what a production service wants in front of ElastiCache:
 
 * timeouts: 2 s to connect, 2 s per command (a cache answering slower than that is down for a request path);
-* retries: 8 attempts with exponential backoff and jitter (0.1 s doubling, capped at 2 s: about 10 s in all),
-  on connection errors and timeouts. A Multi-AZ failover promotes a replica and repoints the primary endpoint's DNS
-  name in seconds (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html), so a request
-  issued during it waits and succeeds instead of failing;
+* retries: 10 attempts with exponential backoff and equal jitter (waits doubling from 0.1 s, capped at 2 s:
+  7.5 to 15 s in all), on connection errors and timeouts (and ``CLUSTERDOWN`` in cluster mode). A Multi-AZ
+  failover promotes a replica and repoints the primary endpoint's DNS name in seconds
+  (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoFailover.html), so a request issued during it
+  waits and succeeds instead of failing;
 * TCP keepalive and a health check of idle connections every 30 s (a connection left idle across a failover
   points at the old primary, now a replica).
 
@@ -20,7 +21,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 import redis
-from redis.backoff import ExponentialWithJitterBackoff, NoBackoff
+from redis.backoff import EqualJitterBackoff, NoBackoff
 from redis.cluster import RedisCluster
 from redis.retry import Retry
 
@@ -36,7 +37,7 @@ class ClientOptions:
 
     * ``socket_timeout``: seconds to wait for a reply (default 2.0).
     * ``connect_timeout``: seconds to wait for the TCP (and TLS) connection (default 2.0).
-    * ``retries``: attempts after the first on connection errors and timeouts (default 8).
+    * ``retries``: attempts after the first on connection errors and timeouts (default 10).
     * ``backoff_base`` / ``backoff_cap``: first wait and largest wait between retries in seconds (0.1 / 2.0).
     * ``health_check_interval``: seconds a connection may idle before it is checked with PING (default 30;
       cluster clients check on use instead).
@@ -47,7 +48,7 @@ class ClientOptions:
 
     socket_timeout: float = 2.0
     connect_timeout: float = 2.0
-    retries: int = 8
+    retries: int = 10
     backoff_base: float = 0.1
     backoff_cap: float = 2.0
     health_check_interval: int = 30
@@ -86,7 +87,9 @@ def retry_policy(options: ClientOptions, *, cluster: bool = False) -> Retry:
     cluster clients) - redis-py's ``Retry``."""
     from redis.exceptions import ClusterDownError
 
-    backoff = ExponentialWithJitterBackoff(base=options.backoff_base, cap=options.backoff_cap)
+    # Equal jitter: half of each exponential wait is fixed, so the retries always span a minimum time
+    # (7.5 s with the defaults) while clients still spread out.
+    backoff = EqualJitterBackoff(base=options.backoff_base, cap=options.backoff_cap)
     errors: tuple[type[Exception], ...] = (redis.ConnectionError, redis.TimeoutError)
     return Retry(backoff, options.retries, supported_errors=(*errors, ClusterDownError) if cluster else errors)
 
@@ -172,4 +175,12 @@ class ElastiCacheCluster(RedisCluster):
         """``RedisCluster.execute_command`` under the waiting retry policy."""
         return self.backoff_retry.call_with_retry(
             lambda: super(ElastiCacheCluster, self).execute_command(*args, **kwargs), lambda _error: None
+        )
+
+    def _execute_pipeline_by_slot(self, command: str, slots_to_args: Any) -> Any:
+        # redis-py sends DEL/EXISTS/UNLINK/TOUCH and the *_nonatomic commands through a fresh pipeline per call
+        # (redis/commands/cluster.py), not execute_command: the same waiting retry covers that path.
+        return self.backoff_retry.call_with_retry(
+            lambda: super(ElastiCacheCluster, self)._execute_pipeline_by_slot(command, slots_to_args),
+            lambda _error: None,
         )

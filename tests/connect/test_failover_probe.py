@@ -68,6 +68,8 @@ def test_probe_through_the_emulator_s_cluster_failover(board: Running) -> None:
 def test_connect_s_default_retries_ride_through_a_failover(env_name: str, request: pytest.FixtureRequest) -> None:
     """An application using connect()'s defaults sees no error while the emulator fails its primary over."""
     import threading
+    import time
+    import traceback
 
     from elasticache_connect import connect
 
@@ -75,6 +77,7 @@ def test_connect_s_default_retries_ride_through_a_failover(env_name: str, reques
     client = connect(outputs_file=env.outputs_file)
     target = resolve_target(outputs_file=env.outputs_file)
     errors: list[BaseException] = []
+    tb: list[str] = []
     done = threading.Event()
     ops = [0]
 
@@ -88,6 +91,7 @@ def test_connect_s_default_retries_ride_through_a_failover(env_name: str, reques
                 ops[0] += 1
             except Exception as exc:  # what an application would see
                 errors.append(exc)
+                tb.append(traceback.format_exc())
 
     worker = threading.Thread(target=app)
     worker.start()
@@ -99,14 +103,14 @@ def test_connect_s_default_retries_ride_through_a_failover(env_name: str, reques
             shard = 1 + sorted({r[0] for r in ranges}).index(max(r[0] for r in ranges if r[0] <= slot))
         local_trigger(target, shard, env.state_dir)(lambda _l: None)
         before = ops[0]
-        deadline = __import__("time").monotonic() + 10
-        while ops[0] < before + 20 and __import__("time").monotonic() < deadline:
-            __import__("time").sleep(0.05)
+        deadline = time.monotonic() + 10
+        while ops[0] < before + 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
     finally:
         done.set()
         worker.join(timeout=30)
         client.close()
-    assert errors == [], errors[:3]
+    assert errors == [], tb[:1]
     assert ops[0] > 20
 
 
