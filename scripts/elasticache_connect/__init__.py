@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .clients import ClientOptions, redis_client, redis_kwargs, retry_policy, ssl_context
 from .errors import ConnectError, DiscoveryError, ElastiCacheConnectError, UsageError
-from .factory import apply_credentials, client_for, connect, env_name, resolve_target, target_from_env
+from .factory import CacheSource, apply_credentials, client_for, connect, env_name, resolve_target, target_from_env
 from .iam import TOKEN_LIFETIME_SECONDS, ElastiCacheIAMProvider
 from .memcached import discover_nodes, parse_cluster_config
 from .outputs import clear_token_cache, fetch_auth_token, target_from_outputs, target_from_stack
@@ -23,6 +23,7 @@ from .target import Target, redact_url, target_from_url
 
 __all__ = [
     "TOKEN_LIFETIME_SECONDS",
+    "CacheSource",
     "ClientOptions",
     "ConnectError",
     "DiscoveryError",

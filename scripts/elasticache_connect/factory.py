@@ -23,7 +23,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict, Unpack
 
 from .clients import ClientOptions, redis_client, ssl_context
 from .errors import DiscoveryError, UsageError
@@ -126,25 +126,44 @@ def apply_credentials(
     return target
 
 
-def resolve_target(
-    *,
-    outputs_file: str | Path | None = None,
-    stack: str | None = None,
-    cache: str | None = None,
-    url: str | None = None,
-    region: str | None = None,
-    env: str | None = None,
-    environ: Mapping[str, str] | None = None,
-    user: str | None = None,
-    password: str | None = None,
-    iam: bool = False,
-    ca_file: str | None = None,
-    cache_name: str | None = None,
-    serverless: bool | None = None,
-    session: Any = None,
-    factory: ClientFactory | None = None,
-) -> Target:
+class CacheSource(TypedDict, total=False):
+    """Where the cache is and how to log in: the keyword arguments of :func:`connect` / :func:`resolve_target`.
+
+    ``outputs_file`` / ``stack`` / ``cache`` / ``url`` / ``region`` / ``env`` (with ``environ``, default
+    ``os.environ``): see the module docstring. ``user``, ``password``, ``iam``, ``cache_name``, ``serverless``,
+    ``session``: see :func:`apply_credentials`. ``ca_file``: extra CA certificates for TLS verification.
+    ``factory``: ``factory(service, region) -> boto3 client`` (default boto3's standard chain).
+    """
+
+    outputs_file: str | Path | None
+    stack: str | None
+    cache: str | None
+    url: str | None
+    region: str | None
+    env: str | None
+    environ: Mapping[str, str] | None
+    user: str | None
+    password: str | None
+    iam: bool
+    ca_file: str | None
+    cache_name: str | None
+    serverless: bool | None
+    session: Any
+    factory: ClientFactory | None
+
+
+def resolve_target(**where: Unpack[CacheSource]) -> Target:
     """The :class:`Target` :func:`connect` connects to (same arguments); the AUTH secret is read only if needed."""
+    unknown = sorted(set(where) - set(CacheSource.__annotations__))
+    if unknown:
+        raise UsageError(
+            f"unknown argument(s) {', '.join(unknown)}; allowed: {', '.join(CacheSource.__annotations__)}, "
+            "read_from, options"
+        )
+    outputs_file, stack, cache = where.get("outputs_file"), where.get("stack"), where.get("cache")
+    url = where.get("url")
+    region, env, factory, ca_file = where.get("region"), where.get("env"), where.get("factory"), where.get("ca_file")
+    iam, password = bool(where.get("iam")), where.get("password")
     sources = [name for name, given in (("outputs_file", outputs_file), ("url", url), ("env", env)) if given]
     if len(sources) > 1:
         raise UsageError(f"give one of outputs_file=, stack= with region=, url= or env=; got {', '.join(sources)}")
@@ -156,7 +175,7 @@ def resolve_target(
     elif outputs_file:
         target = _from_outputs(outputs_file, stack, cache, factory=factory, read_secret=read_secret)
     elif env:
-        target = target_from_env(env, environ, factory=factory, read_secret=read_secret)
+        target = target_from_env(env, where.get("environ"), factory=factory, read_secret=read_secret)
     elif stack:
         if not region:
             raise UsageError(f"stack={stack!r} without outputs_file= needs region= (the stack's AWS region)")
@@ -166,8 +185,8 @@ def resolve_target(
     if ca_file:
         target.ca_file = ca_file
     return apply_credentials(
-        target, user=user, password=password, iam=iam, region=region, cache_name=cache_name,
-        serverless=serverless, session=session,
+        target, user=where.get("user"), password=password, iam=iam, region=region,
+        cache_name=where.get("cache_name"), serverless=where.get("serverless"), session=where.get("session"),
     )
 
 
@@ -183,24 +202,7 @@ def client_for(target: Target, options: ClientOptions | None = None) -> Any:
                             options.socket_timeout)
 
 
-def connect(
-    *,
-    outputs_file: str | Path | None = None,
-    stack: str | None = None,
-    cache: str | None = None,
-    url: str | None = None,
-    region: str | None = None,
-    env: str | None = None,
-    user: str | None = None,
-    password: str | None = None,
-    iam: bool = False,
-    ca_file: str | None = None,
-    read_from: str = "primary",
-    options: ClientOptions | None = None,
-    cache_name: str | None = None,
-    serverless: bool | None = None,
-    session: Any = None,
-) -> Any:
+def connect(*, read_from: str = "primary", options: ClientOptions | None = None, **where: Unpack[CacheSource]) -> Any:
     """A configured client for one cache (see the module docstring for where it is described).
 
     Returns ``redis.Redis`` (cluster mode disabled, serverless reader disabled), ``redis.cluster.RedisCluster``
@@ -208,11 +210,10 @@ def connect(
     system trust store plus ``ca_file`` / ``<P>CaFile``. ``read_from="replicas"`` reads from replicas (cluster
     mode) or the reader endpoint. ``options`` overrides timeouts and retries (:class:`ClientOptions`).
     Errors name what is missing; no password or token appears in any error, log line or ``repr``.
+    ``where``: :class:`CacheSource` (``outputs_file``, ``stack``, ``cache``, ``url``, ``region``, ``env``, ``user``,
+    ``password``, ``iam``, ``ca_file``, ``cache_name``, ``serverless``, ``session``).
     """
-    target = resolve_target(
-        outputs_file=outputs_file, stack=stack, cache=cache, url=url, region=region, env=env, user=user,
-        password=password, iam=iam, ca_file=ca_file, cache_name=cache_name, serverless=serverless, session=session,
-    )
+    target = resolve_target(**where)
     base = options or ClientOptions()
     if read_from != base.read_from:
         from dataclasses import replace

@@ -91,6 +91,7 @@ def test_missing_environment_variables_are_named() -> None:
     ("kwargs", "message"),
     [
         ({}, "no cache given: pass outputs_file="),
+        ({"stak": "S"}, "unknown argument\\(s\\) stak; allowed: outputs_file, stack, cache, url"),
         ({"stack": "S"}, "stack='S' without outputs_file= needs region="),
         ({"url": "redis://h", "env": "X"}, "give one of outputs_file=, stack= with region=, url= or env=; got url, env"),
         ({"url": "redis://h", "iam": True}, "iam=True needs user="),
