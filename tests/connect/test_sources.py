@@ -181,3 +181,25 @@ def test_auto_discovery_reply_of_the_docs_is_parsed() -> None:
         12, [("mycluster.0001.cache.amazonaws.com", 11211), ("mycluster.0002.cache.amazonaws.com", 11211)])
     with pytest.raises(ValueError, match="not a config get cluster response"):
         parse_cluster_config(b"ERROR\r\n")
+
+
+@mock_aws
+def test_connect_from_a_deployed_stack_builds_the_cluster_client_for_the_live_endpoint() -> None:
+    """moto: CloudFormation outputs + DescribeReplicationGroups; the client is configured, not connected."""
+    from redis.cluster import RedisCluster
+
+    from tests.aws.test_stack_discovery import REGION, contract, create_group, deploy_stack
+
+    group = create_group("board-rg", cluster=True)
+    deploy_stack("Board", contract("Board", ResourceId="board-rg", ClusterMode="true"))
+    target = resolve_target(stack="Board", region=REGION)
+    live = group["ConfigurationEndpoint"]
+    assert (target.host, target.port, target.cluster, target.region) == (live["Address"], live["Port"], True, REGION)
+    iam = resolve_target(stack="Board", region=REGION, user="app", iam=True)
+    assert iam.credential_provider.cache_name == "board-rg" and not iam.credential_provider.serverless
+    from elasticache_connect import redis_kwargs
+    from elasticache_connect.clients import ElastiCacheCluster
+
+    kwargs = redis_kwargs(iam, ClientOptions(), cluster=True)
+    assert kwargs["credential_provider"] is iam.credential_provider and "password" not in kwargs
+    assert issubclass(ElastiCacheCluster, RedisCluster)  # connect() returns a RedisCluster for cluster mode
