@@ -5,9 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ._validation import fail, is_unresolved
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import EngineVersion
 
 _NAME_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 
@@ -31,7 +34,8 @@ class NodeType:
     network_burst: bool = False
     #: Supports data tiering (memory + SSD; the r6gd family).
     data_tiering: bool = False
-    #: Supports Global Datastore membership.
+    #: Supports Global Datastore membership: families M5, M6g, M7g, R5, R6g, R6gd, R7g and C7gn, size large and up.
+    #: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Getting-Started.html
     global_datastore: bool = False
     #: SSD capacity for data tiering, GiB.
     ssd_gib: float | None = None
@@ -230,13 +234,13 @@ NodeType._CATALOG = {n.name: n for n in [
     _spec("cache.r6gd.8xlarge", 209.55, 32, 12, burst=False, tiering=True, gds=True, ssd=796.28),
     _spec("cache.r6gd.12xlarge", 317.77, 48, 20, burst=False, tiering=True, gds=True, ssd=1194.42),
     _spec("cache.r6gd.16xlarge", 419.09, 64, 25, burst=False, tiering=True, gds=True, ssd=1592.56),
-    _spec("cache.c7gn.large", 3.09, 2, 30, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.xlarge", 6.38, 4, 40, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.2xlarge", 12.94, 8, 50, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.4xlarge", 26.05, 16, 50, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.8xlarge", 52.26, 32, 100, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.12xlarge", 78.56, 48, 150, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.16xlarge", 105.81, 64, 200, burst=False, tiering=False, gds=False, ssd=None),]}
+    _spec("cache.c7gn.large", 3.09, 2, 30, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.xlarge", 6.38, 4, 40, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.2xlarge", 12.94, 8, 50, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.4xlarge", 26.05, 16, 50, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.8xlarge", 52.26, 32, 100, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.12xlarge", 78.56, 48, 150, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.16xlarge", 105.81, 64, 200, burst=False, tiering=False, gds=True, ssd=None),]}
 
 NodeType.T3_MICRO = NodeType.of("cache.t3.micro")
 NodeType.T3_SMALL = NodeType.of("cache.t3.small")
@@ -297,3 +301,30 @@ NodeType.C7GN_4XLARGE = NodeType.of("cache.c7gn.4xlarge")
 NodeType.C7GN_8XLARGE = NodeType.of("cache.c7gn.8xlarge")
 NodeType.C7GN_12XLARGE = NodeType.of("cache.c7gn.12xlarge")
 NodeType.C7GN_16XLARGE = NodeType.of("cache.c7gn.16xlarge")
+
+
+#: Lowest engine versions a node family runs, per engine ("available only for Redis OSS engine version 5.0.6 onward
+#: and for Memcached engine version 1.5.16 onward" for M6g, R6g and T4g; data tiering (R6gd) needs Redis OSS 6.2+,
+#: checked with ``data_tiering``). Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html
+#: Families without an entry have no documented minimum above the lowest version node-based caches offer.
+FAMILY_MIN_ENGINE_VERSION: dict[str, dict[str, tuple[int, int, int]]] = {
+    "m6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+    "r6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+    "t4g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+    "r6gd": {"redis": (6, 2, 0)},
+}
+
+
+def check_engine_support(node_type: NodeType, engine_version: EngineVersion, prop: str = "node_type") -> None:
+    """Reject a node family on an engine version older than the family's documented minimum."""
+    if is_unresolved(node_type.name):
+        return
+    low = FAMILY_MIN_ENGINE_VERSION.get(node_type.family, {}).get(engine_version.engine.value)
+    if low is None or engine_version._at_least(*low):
+        return
+    raise fail(
+        prop,
+        node_type.name,
+        f"{node_type.family} nodes need {engine_version.engine.value} {'.'.join(map(str, low))} or later "
+        f"(got {engine_version})",
+    )

@@ -19,12 +19,13 @@ from constructs import Construct
 from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
+from .durability import Durability, validate_durability
 from .endpoint import Endpoint
 from .engine import EngineVersion
-from .eviction_policy import EvictionPolicy
+from .eviction_policy import EvictionPolicy, check_data_tiering_policy
 from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
 from .monitoring import CacheAlarms, CacheMetricsMixin
-from .node_type import NodeType
+from .node_type import NodeType, check_engine_support
 from .outputs import ConnectionInfo, ConnectionOutputsMixin
 from .parameter_group import IParameterGroup, ParameterGroup
 from .rbac import connect_resource_arns, connect_users
@@ -89,6 +90,7 @@ def validate_node_type(node_type: Any, engine_version: EngineVersion, data_tieri
         node_type = NodeType.of(node_type)
     if not isinstance(node_type, NodeType):
         raise fail("node_type", node_type, "pass a NodeType, e.g. NodeType.R7G_LARGE or NodeType.of('cache.r7g.large')")
+    check_engine_support(node_type, engine_version)
     if not node_type.is_known:
         return node_type
     if data_tiering:
@@ -369,6 +371,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         description: str | None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        durability: Durability | str | None = None,
     ) -> None:
         # Validate everything before creating any child, so a bad prop leaves no half-built construct.
         engine_version = validate_engine_version(engine_version)
@@ -397,6 +400,12 @@ class _ProvisionedGroup(ReplicationGroupBase):
         if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
         log_deliveries = validate_log_delivery(slow_log, engine_log, engine_version)
+        check_data_tiering_policy(eviction_policy or getattr(parameter_group, "eviction_policy", None), data_tiering)
+        durability = validate_durability(
+            durability, engine_version=engine_version, node_type=node_type, cluster_mode=cluster_mode,
+            multi_az=multi_az, replicas=replicas, transit_encryption_enabled=transit_encryption.enabled,
+            data_tiering=data_tiering,
+        )
 
         super().__init__(scope, id, physical_name=replication_group_id)
         subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
@@ -410,6 +419,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         self.transit_encryption = transit_encryption
         self.multi_az = multi_az
         self.port = port
+        self.durability = durability
         if parameter_group is None and eviction_policy is not None:
             parameter_group = ParameterGroup(
                 self, "ParameterGroup", engine_version=engine_version, eviction_policy=eviction_policy,
@@ -466,6 +476,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
             auth_token=binding.auth_token,
             user_group_ids=binding.user_group_ids,
             data_tiering_enabled=True if data_tiering else None,
+            durability=durability.value if durability is not None else None,
             snapshot_retention_limit=snapshot_retention_days,
             snapshot_window=snapshot_window,
             preferred_maintenance_window=maintenance_window,
@@ -657,6 +668,10 @@ class ShardedReplicationGroup(_ProvisionedGroup):
     :param replicas_per_shard: 0-5. Default: 1.
     :param slot_ranges: one ``"start-end"`` slot range per shard covering 0-16383. Default: ElastiCache's even
         split.
+    :param durability: ``Durability.SYNC`` / ``ASYNC`` (Valkey 9.0+; r8g/r7g/r6g/m8g/m7g/m6g/c8gn/c7gn nodes;
+        Multi-AZ with a replica per shard; TLS; not with data tiering or a global datastore), decided at creation
+        (``SYNC`` <-> ``ASYNC`` later is online). Cluster-mode-disabled groups do not support durability, so
+        ``ReplicationGroup`` has no such prop. Default: not set (no durability).
     """
 
     __doc__ = (__doc__ or "") + _COMMON_DOC
@@ -691,6 +706,7 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         description: str | None = None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        durability: Durability | str | None = None,
     ) -> None:
         if isinstance(engine_version, EngineVersion):
             limit = engine_version.max_nodes_per_cluster
@@ -717,7 +733,7 @@ class ShardedReplicationGroup(_ProvisionedGroup):
             snapshot_window=snapshot_window, maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
-            slow_log=slow_log, engine_log=engine_log,
+            slow_log=slow_log, engine_log=engine_log, durability=durability,
         )
         # Changing NumNodeGroups replaces the group unless online resharding is allowed.
         self.resource.cfn_options.update_policy = CfnUpdatePolicy(use_online_resharding=True)
