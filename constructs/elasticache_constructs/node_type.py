@@ -304,14 +304,14 @@ NodeType.C7GN_16XLARGE = NodeType.of("cache.c7gn.16xlarge")
 
 
 #: Lowest engine versions a node family runs, per engine ("available only for Redis OSS engine version 5.0.6 onward
-#: and for Memcached engine version 1.5.16 onward" for M6g, R6g and T4g; data tiering (R6gd) needs Redis OSS 6.2+,
-#: checked with ``data_tiering``). Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html
+#: and for Memcached engine version 1.5.16 onward" for M6g, R6g and T4g; R6gd nodes need data tiering, whose
+#: version rule, Redis OSS 6.2+, ``EngineVersion.supports_data_tiering`` holds).
+#: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html
 #: Families without an entry have no documented minimum above the lowest version node-based caches offer.
 FAMILY_MIN_ENGINE_VERSION: dict[str, dict[str, tuple[int, int, int]]] = {
     "m6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
     "r6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
     "t4g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
-    "r6gd": {"redis": (6, 2, 0)},
 }
 
 

@@ -20,6 +20,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from elasticache_constructs import (
     Authentication,
+    Durability,
     EngineVersion,
     GlobalDatastore,
     NodeType,
@@ -324,6 +325,14 @@ def _scene(primary_region: str = "us-east-1", **group_kwargs: Any) -> dict[str, 
     return {"app": app, "primary": primary, "group": group, "vpc": vpc}
 
 
+def _sharded_scene(**group_kwargs: Any) -> dict[str, Any]:
+    app = cdk.App()
+    primary = regional_stack(app, "P", "us-east-1")
+    vpc = new_vpc(primary)
+    group = ShardedReplicationGroup(primary, "Cache", vpc=vpc, engine_version=EngineVersion.VALKEY_9_0, **group_kwargs)
+    return {"app": app, "primary": primary, "group": group, "vpc": vpc}
+
+
 def _datastore(s: dict[str, Any], **kwargs: Any) -> GlobalDatastore:
     return GlobalDatastore(s["primary"], "Global", primary=s["group"], **kwargs)
 
@@ -474,6 +483,11 @@ INVALID: list[tuple[str, Any, str]] = [
         r"primary: got 'node type cache.t4g.medium'; Global Datastore needs one of the node families .*r7g",
     ),
     (
+        "durable primary",
+        lambda: _datastore(_sharded_scene(durability=Durability.ASYNC)),
+        r"primary: got 'durability async'; durable groups cannot join a global datastore",
+    ),
+    (
         "old redis",
         lambda: _datastore(_scene(engine_version=EngineVersion.of("redis", "5.0.5"))),
         r"primary: got 'redis 5.0.5'; Global Datastore needs valkey or redis 5.0.6\+",
@@ -545,3 +559,21 @@ def test_secondary_metrics_name_its_member_clusters(built: dict[str, Any]) -> No
     sharded_ids = [cdk.Stack.of(sharded).resolve(m)["Fn::Join"][1][1] for m in sharded.member_cluster_ids()]
     assert sharded_ids == [f"-000{s}-00{n}" for s in (1, 2) for n in (1, 2, 3)]
     assert eu.metric_cache_hit_rate() is not None
+
+
+@pytest.mark.parametrize(
+    "node_type",
+    # "Global datastores are supported on the following instance families in size large and above: M5, M6g, M7g,
+    # R5, R6g, R6gd, R7g, and C7gn." (Prerequisites and limitations) -- c7gn was refused before (a false refusal).
+    [NodeType.C7GN_LARGE, NodeType.M5_LARGE, NodeType.M6G_LARGE, NodeType.M7G_LARGE, NodeType.R5_LARGE,
+     NodeType.R6G_LARGE, NodeType.R7G_16XLARGE],
+    ids=lambda n: n.name,
+)
+def test_every_documented_family_can_be_a_primary(node_type: NodeType) -> None:
+    ds = _datastore(_scene(node_type=node_type))
+    assert ds.primary.node_type is node_type
+
+
+def test_data_tiering_primary_and_valkey_9_are_accepted() -> None:
+    assert _datastore(_scene(node_type=NodeType.R6GD_XLARGE, data_tiering=True)).primary.node_type.data_tiering
+    assert _datastore(_sharded_scene(durability=Durability.DISABLED)).primary.engine_version.family == "valkey9"
