@@ -142,11 +142,19 @@ class NodeType:
         """
         if is_unresolved(name):
             return cls(name)
-        known = cls._CATALOG.get(name)
+        known = cls._CATALOG.get(name) or _OLDER_TYPES.get(name)
         if known is not None:
             return known
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise fail("node_type", name, "must look like 'cache.<family>.<size>', e.g. 'cache.r7g.large'")
+        family = name.split(".")[1]
+        if family in RETIRED_FAMILIES:
+            raise fail(
+                "node_type",
+                name,
+                f"{family} is a previous-generation family ElastiCache no longer creates clusters on; use "
+                f"{RETIRED_FAMILIES[family]}",
+            )
         if memory_gib is None:
             close = difflib.get_close_matches(name, list(cls._CATALOG), n=3)
             hint = f"did you mean {', '.join(close)}? " if close else ""
@@ -179,6 +187,14 @@ def _spec(
     """A catalog row: burst = "up to" network, tiering = data tiering, gds = Global Datastore, ssd = GiB."""
     return NodeType(name, memory_gib, vcpus, network_gbps, burst, tiering, gds, ssd)
 
+
+#: Families new clusters cannot use, with the replacement to name: "Previous generation: (not recommended. Existing
+#: clusters are still supported but creation of new clusters is not supported for these types.)" (T1, M1, M3, C1,
+#: M2, R3: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html); T2: "You will no
+#: longer be able to create new ElastiCache clusters using T2 instances" (CacheNodes.SupportedTypes).
+RETIRED_FAMILIES: dict[str, str] = {
+    "t1": "t4g or t3", "t2": "t4g or t3", "m1": "m7g", "m2": "r7g", "m3": "m7g", "c1": "c7gn", "r3": "r7g",
+}
 
 # Memory and network figures: "Supported node types" in the ElastiCache user guide (current generation).
 NodeType._CATALOG = {n.name: n for n in [
@@ -328,3 +344,23 @@ def check_engine_support(node_type: NodeType, engine_version: EngineVersion, pro
         f"{node_type.family} nodes need {engine_version.engine.value} {'.'.join(map(str, low))} or later "
         f"(got {engine_version})",
     )
+
+
+#: M4 and R4: still offered for new node-based clusters (listed as current generation in API_CacheNode), but older
+#: than the catalog: ``NodeType.of`` knows them, ``NodeType.catalog()`` (what sizing recommends from) does not. They
+#: support neither Global Datastore ("Previous generation instance types (such as M4 and R4) are not supported",
+#: Redis-Global-Datastores-Getting-Started) nor auto scaling (not in its families). Memory and baseline network
+#: (Gbit/s) as the "Supported node types" tables print them.
+_OLDER_TYPES: dict[str, NodeType] = {n.name: n for n in [
+    _spec("cache.m4.large", 6.42, 2, 1.2, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.xlarge", 14.28, 4, 2.8, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.2xlarge", 29.70, 8, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.4xlarge", 60.78, 16, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.10xlarge", 154.64, 40, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.large", 12.3, 2, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.xlarge", 25.05, 4, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.2xlarge", 50.47, 8, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.4xlarge", 101.38, 16, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.8xlarge", 203.26, 32, 12, burst=False, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.16xlarge", 407.0, 64, 25, burst=False, tiering=False, gds=False, ssd=None),
+]}

@@ -483,6 +483,12 @@ INVALID: list[tuple[str, Any, str]] = [
         r"primary: got 'node type cache.t4g.medium'; Global Datastore needs one of the node families .*r7g",
     ),
     (
+        "previous-generation node",
+        lambda: _datastore(_scene(node_type="cache.r4.large")),
+        r"primary: got 'node type cache.r4.large'; Global Datastore needs one of the node families c7gn, m5, m6g, "
+        r"m7g, r5, r6g, r6gd, r7g \(large and up\)",
+    ),
+    (
         "durable primary",
         lambda: _datastore(_sharded_scene(durability=Durability.ASYNC)),
         r"primary: got 'durability async'; durable groups cannot join a global datastore",

@@ -51,6 +51,13 @@ def test_token_name_is_accepted_with_unknown_spec() -> None:
         ("cache.x99.large", {}, r"unknown ElastiCache node type; .*known families: c7gn, m5, m6g"),
         ("r7g.large", {}, r"must look like 'cache.<family>.<size>'"),
         ("cache.r8g.large", {"memory_gib": 0}, r"memory_gib: got 0; must be greater than 0"),
+        # previous generation: no new clusters (API_CacheNode; T2 per "Supported node types"), even with a spec
+        ("cache.t2.micro", {}, r"node_type: got 'cache.t2.micro'; t2 is a previous-generation family ElastiCache no "
+                               r"longer creates clusters on; use t4g or t3"),
+        ("cache.t2.medium", {"memory_gib": 3.22}, r"t2 is a previous-generation family"),
+        ("cache.m3.large", {}, r"m3 is a previous-generation family .*; use m7g"),
+        ("cache.r3.large", {}, r"r3 is a previous-generation family .*; use r7g"),
+        ("cache.c1.xlarge", {}, r"c1 is a previous-generation family"),
     ],
 )
 def test_invalid_node_types(name: str, kwargs: dict[str, Any], message: str) -> None:
@@ -110,3 +117,15 @@ def test_constructs_apply_the_engine_minimums() -> None:
     ok = MemcachedCluster(stack, "Ok", vpc=vpc, node_type=NodeType.T4G_SMALL,
                           engine_version=EngineVersion.of("memcached", "1.5.16"))
     assert ok.node_type is NodeType.T4G_SMALL
+
+
+def test_m4_and_r4_are_known_but_not_recommended() -> None:
+    # still creatable (API_CacheNode lists them as current generation), but neither Global Datastore nor the
+    # sizing catalog uses them
+    m4 = NodeType.of("cache.m4.large")
+    assert (m4.memory_gib, m4.vcpus) == (6.42, 2) and not m4.global_datastore
+    assert NodeType.of("cache.r4.16xlarge").memory_gib == 407.0
+    assert not {"m4", "r4"} & {n.family for n in NodeType.catalog()}
+    stack = new_stack(id="Older")
+    group = ReplicationGroup(stack, "Rg", vpc=new_vpc(stack), node_type="cache.r4.large")
+    assert group.node_type.name == "cache.r4.large"
