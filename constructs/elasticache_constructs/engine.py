@@ -252,6 +252,16 @@ class EngineVersion:
         return self.engine is Engine.VALKEY and self._at_least(8, 2)
 
     @property
+    def supports_ipv6(self) -> bool:
+        """IPv6 / dual-stack networking: Valkey 7.2+, Redis OSS 6.2+, Memcached 1.6.6+ (Nitro nodes).
+        https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/network-type.html"""
+        if self.engine is Engine.REDIS:
+            return self._at_least(6, 2)
+        if self.engine is Engine.MEMCACHED:
+            return self._at_least(1, 6, 6)
+        return self._at_least(7, 2)
+
+    @property
     def log_types(self) -> frozenset[str]:
         """Log types that can be delivered: ``slow-log`` (Redis OSS 6.0+), ``engine-log`` (6.2+), Valkey both."""
         if self.engine is Engine.MEMCACHED:
