@@ -29,6 +29,7 @@ from elasticache_constructs import (
     ValidationError,
 )
 from elasticache_constructs.global_datastore import MAX_SECONDARIES
+from elasticache_constructs.network import NetworkType
 from stacks.app_config import AppConfig
 from stacks.global_datastore import add_global_datastore_stacks
 from tests.unit.helpers import new_vpc
@@ -333,6 +334,16 @@ def _sharded_scene(**group_kwargs: Any) -> dict[str, Any]:
     return {"app": app, "primary": primary, "group": group, "vpc": vpc}
 
 
+def _imported_vpc_scene(**group_kwargs: Any) -> dict[str, Any]:
+    """A primary in an imported VPC (subnet IP kinds unknown, so any network type synthesizes)."""
+    app = cdk.App()
+    primary = regional_stack(app, "P", "us-east-1")
+    vpc = ec2.Vpc.from_vpc_attributes(primary, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a", "us-east-1b"],
+                                      isolated_subnet_ids=["subnet-a", "subnet-b"])
+    group = ReplicationGroup(primary, "Cache", vpc=vpc, **group_kwargs)
+    return {"app": app, "primary": primary, "group": group, "vpc": vpc}
+
+
 def _datastore(s: dict[str, Any], **kwargs: Any) -> GlobalDatastore:
     return GlobalDatastore(s["primary"], "Global", primary=s["group"], **kwargs)
 
@@ -489,6 +500,11 @@ INVALID: list[tuple[str, Any, str]] = [
         r"m7g, r5, r6g, r6gd, r7g \(large and up\)",
     ),
     (
+        "IPv6-only primary",
+        lambda: _datastore(_imported_vpc_scene(network_type=NetworkType.IPV6)),
+        r"primary: got 'network_type ipv6'; global datastores do not support IPv6-only groups",
+    ),
+    (
         "durable primary",
         lambda: _datastore(_sharded_scene(durability=Durability.ASYNC)),
         r"primary: got 'durability async'; durable groups cannot join a global datastore",
@@ -583,3 +599,9 @@ def test_every_documented_family_can_be_a_primary(node_type: NodeType) -> None:
 def test_data_tiering_primary_and_valkey_9_are_accepted() -> None:
     assert _datastore(_scene(node_type=NodeType.R6GD_XLARGE, data_tiering=True)).primary.node_type.data_tiering
     assert _datastore(_sharded_scene(durability=Durability.DISABLED)).primary.engine_version.family == "valkey9"
+
+
+def test_dual_stack_primary_is_accepted() -> None:
+    # only IPv6-only groups are refused ("Global datastores don't support IPv6"); dual stack keeps IPv4
+    ds = _datastore(_imported_vpc_scene(network_type=NetworkType.DUAL_STACK))
+    assert ds.primary.network_type is NetworkType.DUAL_STACK
