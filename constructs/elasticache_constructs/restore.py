@@ -80,7 +80,6 @@ class Restore:
         bucket: s3.IBucket = self.bucket
         arns = [bucket.arn_for_objects(key) for key in self.keys]
         statement = iam.PolicyStatement(
-            sid="ElastiCacheSeedRead",
             actions=list(SEED_ACTIONS),
             principals=[iam.ServicePrincipal(f"{Aws.REGION}.elasticache-snapshot.amazonaws.com")],
             resources=[bucket.bucket_arn, *arns],
