@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any, Protocol, runtime_checkable
 
@@ -14,20 +13,45 @@ from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_secretsmanager as secretsmanager
-from constructs import Construct
+from aws_cdk import aws_sns as sns
+from constructs import Construct, IValidation
 
+from . import change_safety
 from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
+from .durability import Durability, validate_durability
 from .endpoint import Endpoint
 from .engine import EngineVersion
-from .eviction_policy import EvictionPolicy
+from .eviction_policy import EvictionPolicy, check_data_tiering_policy
 from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
 from .monitoring import CacheAlarms, CacheMetricsMixin
+from .network import IpDiscovery, NetworkType, validate_network
 from .node_type import NodeType
+from .notifications import bind_notification_topic, validate_notification_topic
 from .outputs import ConnectionInfo, ConnectionOutputsMixin
 from .parameter_group import IParameterGroup, ParameterGroup
+from .placement import ShardPlacement, validate_preferred_azs, validate_shard_placements
 from .rbac import connect_resource_arns, connect_users
+from .replication_rules import (
+    DEFAULT_PORT,
+    MAX_PORT,
+    MAX_REPLICAS,
+    MAX_SNAPSHOT_RETENTION_DAYS,
+    MIN_PORT,
+    TOTAL_SLOTS,
+    even_slot_ranges,
+    resolve_multi_az,
+    validate_description,
+    validate_engine_version,
+    validate_node_type,
+    validate_parameter_group,
+    validate_replicas,
+    validate_replication_group_id,
+    validate_slot_ranges,
+    validate_transit_encryption,
+)
+from .restore import Restore, validate_restore
 from .scaling import (
     ReplicaAutoScaling,
     ShardAutoScaling,
@@ -36,168 +60,6 @@ from .scaling import (
     validate_shard_bounds,
 )
 from .windows import validate_windows
-
-#: Read replicas per primary (per shard in cluster mode).
-MAX_REPLICAS = 5
-#: Hash slots of a Redis/Valkey cluster.
-TOTAL_SLOTS = 16384
-#: Automatic backups are kept at most this many days.
-MAX_SNAPSHOT_RETENTION_DAYS = 35
-#: Replication group ids are 1-40 characters.
-MAX_REPLICATION_GROUP_ID_LENGTH = 40
-#: Description length limit.
-MAX_DESCRIPTION_LENGTH = 255
-DEFAULT_PORT = 6379
-MIN_PORT, MAX_PORT = 1, 65535
-
-_ID_RE = re.compile(r"^[a-z][a-z0-9-]*$")
-_SLOTS_RE = re.compile(r"^(\d+)-(\d+)$")
-
-
-# --- validation rules ---------------------------------------------------------------------------------------
-def validate_replication_group_id(value: str | None) -> None:
-    """1-40 lowercase letters, digits or hyphens; starts with a letter; no ``--``; no trailing hyphen."""
-    if value is None or is_unresolved(value):
-        return
-    rule = (
-        f"1-{MAX_REPLICATION_GROUP_ID_LENGTH} lowercase letters, digits or hyphens, starting with a letter, "
-        "without '--' or a trailing hyphen"
-    )
-    if (
-        not 1 <= len(value) <= MAX_REPLICATION_GROUP_ID_LENGTH
-        or not _ID_RE.match(value)
-        or "--" in value
-        or value.endswith("-")
-    ):
-        raise fail("replication_group_id", value, f"must be {rule}")
-
-
-def validate_engine_version(engine_version: Any) -> EngineVersion:
-    """Replication groups run Valkey or Redis OSS."""
-    if not isinstance(engine_version, EngineVersion):
-        raise fail("engine_version", engine_version, "pass an EngineVersion, e.g. EngineVersion.VALKEY_8_1")
-    if not engine_version.is_redis_compatible:
-        raise fail(
-            "engine_version", str(engine_version), "replication groups run valkey or redis; use MemcachedCluster"
-        )
-    return engine_version
-
-
-def validate_node_type(node_type: Any, engine_version: EngineVersion, data_tiering: bool) -> NodeType:
-    """Known node type; data tiering exactly on the node types that have it (r6gd requires it)."""
-    if isinstance(node_type, str):
-        node_type = NodeType.of(node_type)
-    if not isinstance(node_type, NodeType):
-        raise fail("node_type", node_type, "pass a NodeType, e.g. NodeType.R7G_LARGE or NodeType.of('cache.r7g.large')")
-    if not node_type.is_known:
-        return node_type
-    if data_tiering:
-        if not node_type.data_tiering:
-            tiering = ", ".join(n.name for n in NodeType.catalog() if n.data_tiering)
-            why = f"node type {node_type.name} has no SSD tier; data tiering needs one of: {tiering}"
-            raise fail("data_tiering", True, why)
-        if not engine_version.supports_data_tiering:
-            raise fail("data_tiering", True, f"{engine_version} lacks data tiering (valkey, redis 6.2+)")
-    elif node_type.data_tiering:
-        raise fail("data_tiering", False, f"node type {node_type.name} requires data_tiering=True")
-    return node_type
-
-
-def validate_transit_encryption(
-    transit_encryption: Any, engine_version: EngineVersion, authentication: Authentication
-) -> TransitEncryption:
-    """TLS modes the engine supports; AUTH tokens and user groups only over TLS; RBAC on engines with it."""
-    if not isinstance(transit_encryption, TransitEncryption):
-        allowed = ", ".join(f"TransitEncryption.{t.name}" for t in TransitEncryption)
-        raise fail("transit_encryption", transit_encryption, f"allowed: {allowed}")
-    if transit_encryption.enabled and not engine_version.supports_transit_encryption:
-        raise fail("transit_encryption", transit_encryption.name, f"{engine_version} lacks in-transit encryption")
-    if transit_encryption is TransitEncryption.PREFERRED and not engine_version.supports_transit_encryption_mode:
-        raise fail("transit_encryption", "PREFERRED", f"{engine_version} lacks TLS modes (valkey, redis 7.0.5+)")
-    if not transit_encryption.enabled and authentication.kind != "none":
-        raise fail(
-            "transit_encryption",
-            "DISABLED",
-            f"authentication {authentication.kind!r} needs TLS: use REQUIRED (or PREFERRED), or Authentication.none()",
-        )
-    if authentication.kind == "user_group" and not engine_version.supports_rbac:
-        raise fail("authentication", "user_group", f"{engine_version} lacks RBAC (valkey, redis 6.0+)")
-    if authentication.uses_token and not engine_version.supports_auth_token:
-        raise fail("authentication", authentication.kind, f"{engine_version} lacks AUTH tokens")
-    authentication.validate(engine_version, transit_encryption.enabled)
-    return transit_encryption
-
-
-def validate_replicas(prop: str, replicas: int) -> None:
-    """0 to ``MAX_REPLICAS`` read replicas."""
-    check_range(prop, replicas, 0, MAX_REPLICAS)
-
-
-def resolve_multi_az(prop: str, multi_az: bool | None, replicas: int) -> bool:
-    """Multi-AZ (and automatic failover) need at least one replica; default on when there is one."""
-    if multi_az is None:
-        return bool(is_unresolved(replicas) or replicas >= 1)
-    if multi_az and not is_unresolved(replicas) and replicas < 1:
-        raise fail("multi_az", True, f"Multi-AZ needs at least one replica ({prop} >= 1)")
-    return multi_az
-
-
-def validate_parameter_group(
-    parameter_group: IParameterGroup, engine_version: EngineVersion, cluster_mode: bool
-) -> None:
-    """The group's family matches the engine version and its cluster mode matches the group's."""
-    if parameter_group.family != engine_version.family:
-        raise fail(
-            "parameter_group",
-            parameter_group.family,
-            f"{engine_version} needs a parameter group of family {engine_version.family!r}",
-        )
-    if parameter_group.cluster_mode != cluster_mode:
-        want = "cluster_mode=True (cluster-enabled yes)" if cluster_mode else "cluster_mode=False"
-        kind = "ShardedReplicationGroup" if cluster_mode else "ReplicationGroup"
-        raise fail(
-            "parameter_group",
-            f"cluster-enabled {'yes' if parameter_group.cluster_mode else 'no'}",
-            f"a {kind} needs a parameter group with {want}",
-        )
-
-
-def validate_slot_ranges(slot_ranges: Sequence[str], shards: int) -> list[str]:
-    """One ``start-end`` range per shard; together they cover slots 0-16383 exactly once."""
-    ranges = list(slot_ranges)
-    if not is_unresolved(shards) and len(ranges) != shards:
-        raise fail("slot_ranges", ranges, f"needs exactly one range per shard ({shards})")
-    parsed: list[tuple[int, int, str]] = []
-    for r in ranges:
-        m = _SLOTS_RE.match(r) if isinstance(r, str) else None
-        if not m:
-            raise fail("slot_ranges", r, "each range is 'start-end', e.g. '0-5460'")
-        lo, hi = int(m.group(1)), int(m.group(2))
-        if lo > hi or hi >= TOTAL_SLOTS:
-            raise fail("slot_ranges", r, f"start <= end, both from 0 to {TOTAL_SLOTS - 1}")
-        parsed.append((lo, hi, r))
-    expected = 0
-    for lo, hi, r in sorted(parsed):
-        if lo < expected:
-            raise fail("slot_ranges", r, "overlaps another shard's range")
-        if lo > expected:
-            raise fail("slot_ranges", ranges, f"slots {expected}-{lo - 1} are not assigned to any shard")
-        expected = hi + 1
-    if expected != TOTAL_SLOTS:
-        raise fail("slot_ranges", ranges, f"slots {expected}-{TOTAL_SLOTS - 1} are not assigned to any shard")
-    return ranges
-
-
-def even_slot_ranges(shards: int) -> list[str]:
-    """The even split ElastiCache (and ``redis-cli --cluster create``) uses, e.g. 3 -> 0-5460, 5461-10922, ..."""
-    bounds = [round(i * TOTAL_SLOTS / shards) for i in range(shards + 1)]
-    return [f"{bounds[i]}-{bounds[i + 1] - 1}" for i in range(shards)]
-
-
-def validate_description(description: str | None) -> None:
-    """At most 255 characters."""
-    if description is not None and not is_unresolved(description) and len(description) > MAX_DESCRIPTION_LENGTH:
-        raise fail("description", description[:40] + "...", f"must be at most {MAX_DESCRIPTION_LENGTH} characters")
 
 
 # --- interface, base ----------------------------------------------------------------------------------------
@@ -369,6 +231,11 @@ class _ProvisionedGroup(ReplicationGroupBase):
         description: str | None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        durability: Durability | str | None = None,
+        restore_from: Restore | None = None,
+        network_type: NetworkType | str | None = None,
+        ip_discovery: IpDiscovery | str | None = None,
+        notification_topic: sns.ITopic | None = None,
     ) -> None:
         # Validate everything before creating any child, so a bad prop leaves no half-built construct.
         engine_version = validate_engine_version(engine_version)
@@ -397,12 +264,26 @@ class _ProvisionedGroup(ReplicationGroupBase):
         if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
         log_deliveries = validate_log_delivery(slow_log, engine_log, engine_version)
+        check_data_tiering_policy(eviction_policy or getattr(parameter_group, "eviction_policy", None), data_tiering)
+        durability = validate_durability(
+            durability, engine_version=engine_version, node_type=node_type, cluster_mode=cluster_mode,
+            multi_az=multi_az, replicas=replicas, transit_encryption_enabled=transit_encryption.enabled,
+            data_tiering=data_tiering,
+        )
+        self.restore_from = validate_restore(restore_from)
+        topic = validate_notification_topic(scope, notification_topic)
 
         super().__init__(scope, id, physical_name=replication_group_id)
         subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
         if multi_az and not is_unresolved(subnets.availability_zones) and len(set(subnets.availability_zones)) < 2:
             azs = list(subnets.availability_zones)
             raise fail("vpc_subnets", azs, "Multi-AZ needs subnets in at least 2 availability zones")
+        network = validate_network(
+            network_type, ip_discovery, engine_version=engine_version,
+            node_type=node_type if node_type.is_known else None, subnets=subnets.subnets,
+        )
+        self.network_type = NetworkType(network["network_type"]) if network["network_type"] else NetworkType.IPV4
+        self._validate_placement(list(subnets.availability_zones), multi_az)
 
         self.engine_version = engine_version
         self.node_type = node_type
@@ -410,6 +291,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         self.transit_encryption = transit_encryption
         self.multi_az = multi_az
         self.port = port
+        self.durability = durability
         if parameter_group is None and eviction_policy is not None:
             parameter_group = ParameterGroup(
                 self, "ParameterGroup", engine_version=engine_version, eviction_policy=eviction_policy,
@@ -466,12 +348,18 @@ class _ProvisionedGroup(ReplicationGroupBase):
             auth_token=binding.auth_token,
             user_group_ids=binding.user_group_ids,
             data_tiering_enabled=True if data_tiering else None,
+            durability=durability.value if durability is not None else None,
             snapshot_retention_limit=snapshot_retention_days,
             snapshot_window=snapshot_window,
             preferred_maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade,
             log_delivery_configurations=[d.configuration for d in self.log_deliveries.values()] or None,
+            notification_topic_arn=bind_notification_topic(self, topic),
+            **network,
         )
+        if self.restore_from is not None:
+            props.update(self.restore_from.bind(self))
+            change_safety.warn(self, "restore-source-create-only", f"restore_from={self.restore_from.kind}")
         props.update(self._topology())
         self.resource = elasticache.CfnReplicationGroup(self, "Resource", **props)
         self.resource.apply_removal_policy(removal_policy)
@@ -481,6 +369,9 @@ class _ProvisionedGroup(ReplicationGroupBase):
 
     def _topology(self) -> dict[str, Any]:
         raise NotImplementedError
+
+    def _validate_placement(self, subnet_azs: list[str], multi_az: bool) -> None:
+        """Check the subclass's AZ placement against the subnets' AZs (before any child is created)."""
 
     @property
     def slow_log_group(self) -> Any:
@@ -524,6 +415,16 @@ _COMMON_DOC = """
         ``LogDelivery.cloudwatch_logs(...)`` / ``LogDelivery.firehose(...)``. Default: off.
     :param engine_log: deliver the engine log (Valkey, Redis OSS 6.2+); same choices, and its own log group.
         Default: off.
+    :param restore_from: create the group from ``Restore.snapshot(name)`` (an ElastiCache snapshot) or
+        ``Restore.s3(bucket, *keys)`` (RDB files; the bucket gets ElastiCache's documented read access).
+        Create-only: changing it later replaces the group (synth warning). Default: an empty group.
+    :param network_type: ``NetworkType.IPV4``, ``IPV6`` or ``DUAL_STACK`` (IPv6: Valkey 7.2+ / Redis OSS 6.2+,
+        Nitro node types, subnets with IPv6 CIDRs). Create-only. Default: not set (ElastiCache: IPv4).
+    :param ip_discovery: ``IpDiscovery.IPV4``/``IPV6``: addresses cluster discovery returns (dual stack only
+        offers a choice; changeable online). Default: not set (ElastiCache's default for the network type).
+    :param notification_topic: ``sns.ITopic`` for ElastiCache events, same account and region, unencrypted; a
+        topic defined in the app gets the publish statement ElastiCache documents (``aws:SourceOwner``).
+        Default: no notifications.
 """
 
 
@@ -534,6 +435,9 @@ class ReplicationGroup(_ProvisionedGroup):
     group with no ingress, Multi-AZ automatic failover when there is a replica, snapshot on delete.
 
     :param replicas: read replicas, 0-5. Default: 1.
+    :param preferred_availability_zones: one AZ per node, the primary's first, then each replica's (AZs of
+        ``vpc_subnets``; may repeat). Create-only, so changing ``replicas`` later replaces the group (synth
+        warning). Default: ElastiCache spreads the nodes.
     """
 
     __doc__ = (__doc__ or "") + _COMMON_DOC
@@ -566,8 +470,14 @@ class ReplicationGroup(_ProvisionedGroup):
         description: str | None = None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        restore_from: Restore | None = None,
+        network_type: NetworkType | str | None = None,
+        ip_discovery: IpDiscovery | str | None = None,
+        notification_topic: sns.ITopic | None = None,
+        preferred_availability_zones: Sequence[str] | None = None,
     ) -> None:
         self.replicas = replicas
+        self.preferred_availability_zones = preferred_availability_zones
         super().__init__(
             scope, id, cluster_mode=False, replicas=replicas, replicas_prop="replicas", vpc=vpc,
             engine_version=engine_version, node_type=node_type, eviction_policy=eviction_policy,
@@ -577,7 +487,8 @@ class ReplicationGroup(_ProvisionedGroup):
             snapshot_window=snapshot_window, maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
-            slow_log=slow_log, engine_log=engine_log,
+            slow_log=slow_log, engine_log=engine_log, restore_from=restore_from, network_type=network_type,
+            ip_discovery=ip_discovery, notification_topic=notification_topic,
         )
         #: Read/write endpoint (follows the primary across failovers).
         self.primary_endpoint = Endpoint(
@@ -589,7 +500,22 @@ class ReplicationGroup(_ProvisionedGroup):
         )
 
     def _topology(self) -> dict[str, Any]:
-        return {"num_cache_clusters": self.replicas + 1 if not is_unresolved(self.replicas) else self.replicas}
+        return {
+            "num_cache_clusters": self.replicas + 1 if not is_unresolved(self.replicas) else self.replicas,
+            "preferred_cache_cluster_a_zs": self.preferred_availability_zones,
+        }
+
+    def _validate_placement(self, subnet_azs: list[str], multi_az: bool) -> None:
+        self.preferred_availability_zones = validate_preferred_azs(
+            self.preferred_availability_zones, self.replicas, subnet_azs
+        )
+        if self.preferred_availability_zones is not None:
+            change_safety.warn(
+                self, "preferred-azs-fix-replica-count",
+                f"preferred_availability_zones={self.preferred_availability_zones}",
+            )
+        if not is_unresolved(self.replicas) and self.replicas == 0:
+            change_safety.warn(self, "add-first-replica-with-failover", "replicas=0")
 
     def member_cluster_ids(self) -> list[str]:
         """``<id>-001`` (the first primary) to ``<id>-00<replicas + 1>``."""
@@ -657,6 +583,13 @@ class ShardedReplicationGroup(_ProvisionedGroup):
     :param replicas_per_shard: 0-5. Default: 1.
     :param slot_ranges: one ``"start-end"`` slot range per shard covering 0-16383. Default: ElastiCache's even
         split.
+    :param durability: ``Durability.SYNC`` / ``ASYNC`` (Valkey 9.0+; r8g/r7g/r6g/m8g/m7g/m6g/c8gn/c7gn nodes;
+        Multi-AZ with a replica per shard; TLS; not with data tiering or a global datastore), decided at creation
+        (``SYNC`` <-> ``ASYNC`` later is online). Cluster-mode-disabled groups do not support durability, so
+        ``ReplicationGroup`` has no such prop. Default: not set (no durability).
+    :param shard_placements: one ``ShardPlacement(primary_az, replica_azs)`` per shard (one replica AZ per
+        replica; AZs of ``vpc_subnets``). Emits ``NodeGroupConfiguration`` (with the even slot split unless
+        ``slot_ranges`` is given). Default: ElastiCache places the nodes.
     """
 
     __doc__ = (__doc__ or "") + _COMMON_DOC
@@ -691,7 +624,14 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         description: str | None = None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        durability: Durability | str | None = None,
+        restore_from: Restore | None = None,
+        network_type: NetworkType | str | None = None,
+        ip_discovery: IpDiscovery | str | None = None,
+        notification_topic: sns.ITopic | None = None,
+        shard_placements: Sequence[ShardPlacement] | None = None,
     ) -> None:
+        self.shard_placements = shard_placements
         if isinstance(engine_version, EngineVersion):
             limit = engine_version.max_nodes_per_cluster
             check_range("shards", shards, 1, limit)
@@ -717,7 +657,8 @@ class ShardedReplicationGroup(_ProvisionedGroup):
             snapshot_window=snapshot_window, maintenance_window=maintenance_window,
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
-            slow_log=slow_log, engine_log=engine_log,
+            slow_log=slow_log, engine_log=engine_log, restore_from=restore_from, network_type=network_type,
+            ip_discovery=ip_discovery, notification_topic=notification_topic, durability=durability,
         )
         # Changing NumNodeGroups replaces the group unless online resharding is allowed.
         self.resource.cfn_options.update_policy = CfnUpdatePolicy(use_online_resharding=True)
@@ -731,20 +672,47 @@ class ShardedReplicationGroup(_ProvisionedGroup):
 
     def _topology(self) -> dict[str, Any]:
         topology: dict[str, Any] = {"cluster_mode": "enabled", "num_node_groups": self.shards}
-        if self.slot_ranges is None:
+        slot_ranges = self.slot_ranges
+        # Seeding a cluster-mode group from S3 needs NodeGroupConfiguration with every shard's slots:
+        # https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CreateReplicationGroup.html
+        # (NodeGroupConfiguration: "required when seeding a ... (cluster mode enabled) cluster from a S3 rdb file").
+        needs_layout = self.shard_placements is not None or (self.restore_from is not None and self.restore_from.is_s3)
+        if slot_ranges is None and needs_layout:
+            if is_unresolved(self.shards):
+                raise fail("shards", self.shards, "an S3 seed or shard_placements need a literal shard count")
+            slot_ranges = even_slot_ranges(self.shards)
+        if slot_ranges is None:
             topology["replicas_per_node_group"] = self.replicas_per_shard
-        else:
-            topology["node_group_configuration"] = [
-                elasticache.CfnReplicationGroup.NodeGroupConfigurationProperty(
-                    node_group_id=f"{i + 1:04d}", slots=slots, replica_count=self.replicas_per_shard
-                )
-                for i, slots in enumerate(self.slot_ranges)
-            ]
+            return topology
+        placements: list[ShardPlacement | None] = (
+            list(self.shard_placements) if self.shard_placements else [None] * len(slot_ranges)
+        )
+        topology["node_group_configuration"] = [
+            elasticache.CfnReplicationGroup.NodeGroupConfigurationProperty(
+                node_group_id=f"{i + 1:04d}", slots=slots, replica_count=self.replicas_per_shard,
+                primary_availability_zone=placement.primary_az if placement else None,
+                replica_availability_zones=list(placement.replica_azs) if placement and placement.replica_azs
+                else None,
+            )
+            for i, (slots, placement) in enumerate(zip(slot_ranges, placements, strict=True))
+        ]
         return topology
+
+    def _validate_placement(self, subnet_azs: list[str], multi_az: bool) -> None:
+        self.shard_placements = validate_shard_placements(
+            self.shard_placements, self.shards, self.replicas_per_shard, subnet_azs
+        )
+        # Synth-time: replica auto scaling may still be configured after construction.
+        self.node.add_validation(_ShardedTraps(self))
 
     @property
     def endpoint(self) -> Endpoint:
         return self.configuration_endpoint
+
+    @property
+    def has_node_group_configuration(self) -> bool:
+        """True when the template lists every shard (slot ranges, placements or an S3 seed)."""
+        return self.resource.node_group_configuration is not None
 
     # -- metrics ---------------------------------------------------------------------------------------------
     def member_cluster_ids(self) -> list[str]:
@@ -835,12 +803,40 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         )
 
 
+@jsii.implements(IValidation)
+class _ShardedTraps:
+    """Synth-time change-safety warnings of a cluster-mode group (after auto scaling had its chance)."""
+
+    def __init__(self, group: ShardedReplicationGroup) -> None:
+        self.group = group
+
+    def validate(self) -> list[str]:
+        group = self.group
+        replicas = group.replicas_per_shard
+        scaling = group.replica_auto_scaling
+        if is_unresolved(replicas):
+            return []
+        if replicas == 0 and (scaling is None or scaling.min_capacity < 1):
+            change_safety.warn(group, "cluster-mode-zero-replicas", "replicas_per_shard=0")
+        if scaling is None:
+            trap_id = (
+                "replicas-with-node-group-configuration" if group.has_node_group_configuration
+                else "sharded-replica-count-change"
+            )
+            change_safety.warn(group, trap_id, f"replicas_per_shard={replicas}")
+        return []
+
+
 __all__ = [
     "MAX_REPLICAS",
     "TOTAL_SLOTS",
     "IReplicationGroup",
+    "IpDiscovery",
+    "NetworkType",
     "ReplicationGroup",
     "ReplicationGroupBase",
+    "Restore",
+    "ShardPlacement",
     "ShardedReplicationGroup",
     "even_slot_ranges",
 ]
