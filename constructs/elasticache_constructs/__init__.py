@@ -2,6 +2,7 @@
 
 from ._validation import ValidationError
 from .auth import Authentication, TransitEncryption
+from .durability import Durability
 from .endpoint import Endpoint
 from .engine import Engine, EngineVersion
 from .eviction_policy import EvictionPolicy
@@ -38,6 +39,7 @@ __all__ = [
     "CacheMetricsMixin",
     "ConnectionInfo",
     "ConnectionType",
+    "Durability",
     "Endpoint",
     "Engine",
     "EngineVersion",

@@ -17,8 +17,9 @@ from . import change_safety
 from ._network import subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
+from .durability import Durability, validate_durability
 from .engine import EngineVersion
-from .eviction_policy import EvictionPolicy
+from .eviction_policy import EvictionPolicy, check_data_tiering_policy
 from .log_delivery import BoundLogDelivery, LogDeliveryOption, LogType, validate_log_delivery
 from .network import IpDiscovery, NetworkType, validate_network
 from .node_type import NodeType
@@ -76,6 +77,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         description: str | None,
         slow_log: LogDeliveryOption = None,
         engine_log: LogDeliveryOption = None,
+        durability: Durability | str | None = None,
         restore_from: Restore | None = None,
         network_type: NetworkType | str | None = None,
         ip_discovery: IpDiscovery | str | None = None,
@@ -108,6 +110,12 @@ class _ProvisionedGroup(ReplicationGroupBase):
         if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
         log_deliveries = validate_log_delivery(slow_log, engine_log, engine_version)
+        check_data_tiering_policy(eviction_policy or getattr(parameter_group, "eviction_policy", None), data_tiering)
+        durability = validate_durability(
+            durability, engine_version=engine_version, node_type=node_type, cluster_mode=cluster_mode,
+            multi_az=multi_az, replicas=replicas, transit_encryption_enabled=transit_encryption.enabled,
+            data_tiering=data_tiering,
+        )
         self.restore_from = validate_restore(restore_from)
         topic = validate_notification_topic(scope, notification_topic)
 
@@ -129,6 +137,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
         self.transit_encryption = transit_encryption
         self.multi_az = multi_az
         self.port = port
+        self.durability = durability
         if parameter_group is None and eviction_policy is not None:
             parameter_group = ParameterGroup(
                 self, "ParameterGroup", engine_version=engine_version, eviction_policy=eviction_policy,
@@ -185,6 +194,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
             auth_token=binding.auth_token,
             user_group_ids=binding.user_group_ids,
             data_tiering_enabled=True if data_tiering else None,
+            durability=durability.value if durability is not None else None,
             snapshot_retention_limit=snapshot_retention_days,
             snapshot_window=snapshot_window,
             preferred_maintenance_window=maintenance_window,

@@ -129,6 +129,10 @@ def _version(value: Any) -> tuple[int, ...] | None:
     return tuple(int(p) for p in value.split("."))
 
 
+def _durable(value: Any) -> bool:
+    return str(value).lower() in ("sync", "async")
+
+
 def _is_global_member(logical_id: str, props: Mapping[str, Any], template: Mapping[str, Any]) -> bool:
     if "GlobalReplicationGroupId" in props:
         return True
@@ -157,7 +161,7 @@ def _update_traps(
             hits.append("auth-token-to-user-group")
         if "CacheNodeType" in changed and _is_global_member(logical_id, new, after):
             hits.append("global-member-node-type")
-        if "Durability" in changed:
+        if "Durability" in changed and _durable(old.get("Durability")) != _durable(new.get("Durability")):
             hits.append("durability-create-only")
         if changed & {"SnapshotName", "SnapshotArns"}:
             hits.append("restore-source-create-only")

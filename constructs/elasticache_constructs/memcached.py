@@ -21,7 +21,7 @@ from .endpoint import Endpoint
 from .engine import Engine, EngineVersion
 from .monitoring import CacheMetricNames, CacheMetricsMixin
 from .network import IpDiscovery, NetworkType, validate_network
-from .node_type import NodeType
+from .node_type import NodeType, check_engine_support
 from .notifications import bind_notification_topic, validate_notification_topic
 from .outputs import ConnectionInfo, ConnectionOutputsMixin
 from .parameter_group import IParameterGroup, ParameterGroup
@@ -344,6 +344,7 @@ class MemcachedCluster(MemcachedClusterBase):
         reject_unsupported(unsupported)
         engine_version = validate_memcached_engine_version(engine_version)
         node_type = validate_memcached_node_type(node_type)
+        check_engine_support(node_type, engine_version)
         check_range("nodes", nodes, 1, MAX_NODES)
         mode = resolve_az_mode(az_mode, nodes)
         tls = resolve_transit_encryption(transit_encryption, engine_version)

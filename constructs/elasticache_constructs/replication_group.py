@@ -19,6 +19,7 @@ from . import change_safety
 from ._provisioned_group import _COMMON_DOC, _ProvisionedGroup
 from ._validation import check_range, fail, is_unresolved
 from .auth import Authentication, TransitEncryption
+from .durability import Durability
 from .endpoint import Endpoint
 from .engine import EngineVersion
 from .eviction_policy import EvictionPolicy
@@ -208,6 +209,10 @@ class ShardedReplicationGroup(_ProvisionedGroup):
     :param replicas_per_shard: 0-5. Default: 1.
     :param slot_ranges: one ``"start-end"`` slot range per shard covering 0-16383. Default: ElastiCache's even
         split.
+    :param durability: ``Durability.SYNC`` / ``ASYNC`` (Valkey 9.0+; r8g/r7g/r6g/m8g/m7g/m6g/c8gn/c7gn nodes;
+        Multi-AZ with a replica per shard; TLS; not with data tiering or a global datastore), decided at creation
+        (``SYNC`` <-> ``ASYNC`` later is online). Cluster-mode-disabled groups do not support durability, so
+        ``ReplicationGroup`` has no such prop. Default: not set (no durability).
     :param shard_placements: one ``ShardPlacement(primary_az, replica_azs)`` per shard (one replica AZ per
         replica; AZs of ``vpc_subnets``). Emits ``NodeGroupConfiguration`` (with the even slot split unless
         ``slot_ranges`` is given). Default: ElastiCache places the nodes.
@@ -250,6 +255,7 @@ class ShardedReplicationGroup(_ProvisionedGroup):
         ip_discovery: IpDiscovery | str | None = None,
         notification_topic: sns.ITopic | None = None,
         shard_placements: Sequence[ShardPlacement] | None = None,
+        durability: Durability | str | None = None,
     ) -> None:
         self.shard_placements = shard_placements
         if isinstance(engine_version, EngineVersion):
@@ -278,7 +284,7 @@ class ShardedReplicationGroup(_ProvisionedGroup):
             auto_minor_version_upgrade=auto_minor_version_upgrade, removal_policy=removal_policy,
             replication_group_id=replication_group_id, description=description,
             slow_log=slow_log, engine_log=engine_log, restore_from=restore_from, network_type=network_type,
-            ip_discovery=ip_discovery, notification_topic=notification_topic,
+            ip_discovery=ip_discovery, notification_topic=notification_topic, durability=durability,
         )
         # Changing NumNodeGroups replaces the group unless online resharding is allowed.
         self.resource.cfn_options.update_policy = CfnUpdatePolicy(use_online_resharding=True)

@@ -10,7 +10,7 @@ from typing import Any
 from ._validation import check_range, fail, is_unresolved
 from .auth import Authentication, TransitEncryption
 from .engine import EngineVersion
-from .node_type import NodeType
+from .node_type import NodeType, check_engine_support
 from .parameter_group import IParameterGroup
 
 #: Read replicas per primary (per shard in cluster mode).
@@ -64,6 +64,7 @@ def validate_node_type(node_type: Any, engine_version: EngineVersion, data_tieri
         node_type = NodeType.of(node_type)
     if not isinstance(node_type, NodeType):
         raise fail("node_type", node_type, "pass a NodeType, e.g. NodeType.R7G_LARGE or NodeType.of('cache.r7g.large')")
+    check_engine_support(node_type, engine_version)
     if not node_type.is_known:
         return node_type
     if data_tiering:

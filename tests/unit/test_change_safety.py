@@ -221,6 +221,14 @@ def test_create_only_change_of_a_stateful_resource_is_an_error(deployed: dict[st
     assert (finding.property, finding.how, finding.severity) == ("Port", "replacement", "error")
 
 
+def test_durability_sync_to_async_is_not_the_create_only_trap(deployed: dict[str, Any]) -> None:
+    before = copy.deepcopy(deployed)
+    _edit("Board", RG, lambda p: p.update(Durability="sync"))(before)
+    after = copy.deepcopy(before)
+    _edit("Board", RG, lambda p: p.update(Durability="async"))(after)
+    assert [f.trap for f in change_safety.check_update(before, after) if f.trap] == []
+
+
 def test_engine_upgrade_is_rolling_not_a_trap(deployed: dict[str, Any]) -> None:
     after = copy.deepcopy(deployed)
     _edit("Sessions", RG, lambda p: p.update(EngineVersion="8.1"))(after)

@@ -109,8 +109,8 @@ INVALID = [
     ("ipv6 on dual-stack subnets", _rg(network_type="ipv6"),
      "network_type=ipv6 needs IPv6-only subnets"),
     ("memcached too old", lambda s: MemcachedCluster(
-        s, "M", vpc=dual_stack_vpc(s), network_type="ipv6", engine_version=EngineVersion.of("memcached", "1.6.2"),
-    ), "memcached 1.6.2 lacks IPv6"),
+        s, "M", vpc=dual_stack_vpc(s), network_type="ipv6", engine_version=EngineVersion.of("memcached", "1.5.16"),
+    ), "memcached 1.5.16 lacks IPv6"),  # 1.6.2 is not a version ElastiCache offers (1.6.6 is its first 1.6)
     ("serverless on ipv4 subnets", lambda s: ServerlessCache(s, "S", vpc=new_vpc(s), network_type="dual_stack"),
      "network_type=dual_stack needs dual-stack subnets"),
     ("serverless connection type", lambda s: ServerlessCache(s, "S", vpc=new_vpc(s), connection_type="internet"),
