@@ -52,8 +52,13 @@ def run(cmd: Sequence[str | Path], *, cwd: Path, env: Mapping[str, str] | None =
 
 
 def user_env(venv: Path) -> dict[str, str]:
-    """A user's shell with the virtualenv activated: its bin first on PATH, nothing of the checkout importable."""
-    env = {k: v for k, v in os.environ.items() if k not in {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME"}}
+    """A user's shell with the virtualenv activated: its bin first on PATH, nothing of the checkout importable.
+
+    Bytecode is written (as for most users): the wheels install with ``--no-compile`` (compiling all of aws-cdk-lib
+    and botocore takes about a minute), so the first import compiles only what is used and later processes reuse it.
+    """
+    drop = {"PYTHONPATH", "VIRTUAL_ENV", "PYTHONHOME", "PYTHONDONTWRITEBYTECODE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
     env["PATH"] = f"{venv / 'bin'}{os.pathsep}{env.get('PATH', '')}"
     env["VIRTUAL_ENV"] = str(venv)
     env.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "18,20")
@@ -62,7 +67,7 @@ def user_env(venv: Path) -> dict[str, str]:
 
 def project(path: Path) -> dict[str, Any]:
     """The [project] table of a pyproject.toml."""
-    return tomllib.loads((path / "pyproject.toml").read_text())["project"]  # type: ignore[no-any-return]
+    return tomllib.loads((path / "pyproject.toml").read_text())["project"]
 
 
 def pins() -> dict[str, str]:
