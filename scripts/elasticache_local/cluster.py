@@ -28,7 +28,7 @@ from .errors import EmulatorError
 from .model import ShardPlan
 from .runtime import LOOPBACK, Proc
 
-GHOST_ADDRESS = f"{LOOPBACK}:1@1"
+GHOST_ADDRESS = ":0@0"
 POLL = 0.002
 
 
@@ -51,7 +51,7 @@ def nodes_conf(shards: list[ShardPlan], shard_nodes: list[list[Proc]], ghosts: l
             lines.append(f"{node.node_id} {LOOPBACK}:{node.port}@{node.cport} {flags} {master} 0 0 0 connected")
     for shard in shards:
         slots = " ".join(f"{a}-{b}" if a != b else str(a) for a, b in shard.slots)
-        lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master - 0 0 {shard.index + 1} connected {slots}")
+        lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master,noaddr - 0 0 {shard.index + 1} connected {slots}")
     lines.append(f"vars currentEpoch {len(shards)} lastVoteEpoch 0")
     return "\n".join(lines) + "\n"
 

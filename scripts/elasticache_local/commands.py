@@ -11,7 +11,6 @@ import secrets
 import shutil
 import socket
 import ssl
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -27,6 +26,7 @@ from . import state as st
 from .assembly import load_assembly, synthesize
 from .clients import node_client, parse_cluster_nodes, raw
 from .configs import Env
+from .engines import binary_version, server_argv
 from .errors import EmulatorError
 from .model import MemcachedPlan, Plan, RedisPlan
 from .planner import LOOPBACK, World, build_plan
@@ -54,29 +54,6 @@ class UpOptions:
     app_dir: Path = Path(".")
     stacks: list[str] = field(default_factory=list)
     parameters: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-# ------------------------------------------------------------------------------------------------ binaries
-def _binary(engine: str, kind: str) -> str:
-    """The server binary for ``engine`` (Valkey's when installed, else Redis OSS)."""
-    suffix = "sentinel" if kind == "sentinel" else "server"
-    if engine == "valkey" and shutil.which(f"valkey-{suffix}"):
-        return f"valkey-{suffix}"
-    name = f"redis-{suffix}"
-    if shutil.which(name) is None:
-        raise EmulatorError(f"{name} not found on PATH (install redis-server / redis-sentinel)")
-    return name
-
-
-def binary_version(binary: str) -> str:
-    """``redis-server 7.0.15`` style description of a binary."""
-    try:
-        out = subprocess.run([binary, "--version"] if "memcached" not in binary else [binary, "-V"],
-                             capture_output=True, text=True, timeout=10, check=False).stdout
-    except OSError:
-        return f"{binary} (not found)"
-    match = re.search(r"v=(\S+)", out) or re.search(r"(\d+\.\d+\.\d+)", out)
-    return f"{binary} {match.group(1) if match else out.strip()}"
 
 
 # ------------------------------------------------------------------------------------------------ up
@@ -259,9 +236,9 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
         groups = shards_of[rp.key]
         for nodes in groups:
             for i, node in enumerate(nodes):
-                binary = _binary(rp.engine, "server")
-                binaries.setdefault(binary, binary_version(binary))
                 conf = Path(node.dir) / "redis.conf"
+                node.argv = server_argv(rp.engine, "server", str(conf))
+                binaries.setdefault(node.argv[0], binary_version(node.argv[0]))
                 if rp.cluster_mode:
                     replicaof = None
                 elif i > 0 and rp.global_secondary:
@@ -277,15 +254,13 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
                     configs.write(
                         Path(node.dir) / "nodes.conf", cluster.nodes_conf(rp.shards, groups, ghosts_of[rp.key], node)
                     )
-                node.argv = [binary, str(conf)]
         if rp.key in sentinels_of:
             sentinels = sentinels_of[rp.key]
-            binary = _binary(rp.engine, "sentinel")
-            binaries.setdefault(binary, binary_version(binary))
             for s in sentinels:
                 conf = Path(s.dir) / "sentinel.conf"
                 configs.write(conf, configs.sentinel_conf(rp, s, sentinels, groups[0][0], groups[0][1:], env))
-                s.argv = [binary, str(conf)]
+                s.argv = server_argv(rp.engine, "sentinel", str(conf))
+                binaries.setdefault(s.argv[0] + " (sentinel)", binary_version(s.argv[0]))
             proxy = proxies[rp.key]
             conf = Path(proxy.dir) / "endpoints.json"
             configs.write(conf, json.dumps({"ca_file": state.ca_file, "endpoints": [
@@ -497,7 +472,7 @@ def plan_for_prefix(state: st.State, stack: str, prefix: str) -> RedisPlan | Mem
 
 
 def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: Plan, state: st.State) -> None:
-    """Add ``<P>AuthToken`` / ``<P>CaFile`` (docs/outputs-contract.md, local emulation additions)."""
+    """Add ``<P>AuthToken`` / ``<P>CaFile`` / ``<P>LocalUsers`` (docs/outputs-contract.md, local emulation)."""
     all_plans: list[RedisPlan | MemcachedPlan] = [*plan.redis, *plan.memcached]
     for stack, values in outputs.items():
         for prefix in contract_prefixes(values):
@@ -513,8 +488,20 @@ def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: P
                 token = target.auth_token
             if token is not None:
                 values[f"{prefix}AuthToken"] = token
+            if isinstance(target, RedisPlan) and target.users is not None:
+                values[f"{prefix}LocalUsers"] = local_users(target)
             if tls and state.ca_file:
                 values[f"{prefix}CaFile"] = state.ca_file
+
+
+def local_users(plan: RedisPlan) -> str:
+    """``<P>LocalUsers``: JSON ``{"<user name>": {"password": "<pw>" | null, "iam": bool}}`` for every RBAC user
+    of the cache (its first password; ``null`` for IAM and no-password users, which accept any password locally)."""
+    users = {
+        u.name: {"password": u.passwords[0] if u.passwords and not u.iam else None, "iam": u.iam}
+        for u in plan.users or [] if u.source != "implicit"
+    }
+    return json.dumps(users, sort_keys=True)
 
 
 def _plan_for_prefix(
@@ -535,7 +522,6 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
     n = len(state.procs)
     log(f"up: {len(plan.redis) + len(plan.memcached)} caches, {n} processes, ready in {state.ready_seconds:.2f}s "
         f"(state {state.state_dir}, outputs {state.outputs_file})")
-    server = next((v for k, v in state.binaries.items() if "server" in k), "redis-server")
     for rp in plan.redis:
         procs = state.procs_of(rp.stack, rp.logical_id)
         topo = (f"cluster mode: {len(rp.shards)} shard(s) x (1 primary + {rp.shards[0].replicas} replica(s))"
@@ -547,8 +533,7 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
         endpoint = state.endpoints.get(f"{rp.stack}/{rp.logical_id}", {})
         ports = ", ".join(f"{k}={v}" for k, v in endpoint.items() if k.endswith(".Port"))
         log(f"  {rp.stack}/{rp.logical_id} [{rp.resource_type} {rp.group_id}]")
-        log(f"    engine: {rp.engine} {rp.engine_version} requested -> running {server}"
-            + ("" if rp.engine == "redis" or "valkey" in server else " (Valkey not installed: Redis OSS runs instead)"))
+        log(f"    engine: {rp.engine} {rp.engine_version} requested -> running {_running_server(state, procs)}")
         log(f"    {topo}; TLS {rp.tls}; {auth}; maxmemory-policy {rp.maxmemory_policy}; {rp.memory_note}")
         log(f"    {len(procs)} processes; {ports}")
         if rp.parameters:
@@ -574,6 +559,12 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
         log(f"  {stack}: no local equivalent (not caches): " + ", ".join(f"{t} x{c}" for t, c in counts.items()))
     for w in plan.warnings:
         log(f"  warning: {w}")
+
+
+def _running_server(state: st.State, procs: list[Proc]) -> str:
+    """``valkey-server 8.0.1``: the binary and version the resource's server processes run."""
+    binary = next((p.argv[0] for p in procs if p.kind == "redis" and p.argv), "")
+    return state.binaries.get(binary, binary or "?")
 
 
 # ------------------------------------------------------------------------------------------------ down
@@ -730,7 +721,7 @@ def status(state_dir: Path, log: Log = print, as_json: bool = False) -> int:
         plans = {p.key: p for p in state.redis}
         for key, rp in plans.items():
             log(f"{key[0]}/{key[1]}: {rp.engine} {rp.engine_version} requested, running "
-                f"{', '.join(v for k, v in state.binaries.items() if 'server' in k)}; TLS {rp.tls}; "
+                f"{_running_server(state, state.procs_of(*key))}; TLS {rp.tls}; "
                 f"maxmemory-policy {rp.maxmemory_policy}")
         for s in state.skipped:
             log(f"not emulated: {s.stack}/{s.logical_id} ({s.resource_type}): {s.reason}")

@@ -157,4 +157,5 @@ def user_summary(users: list[AclUser] | None) -> str:
     """``alice(on), default(off)`` style."""
     if users is None:
         return ""
-    return ", ".join(f"{u.name}({'on' if u.enabled else 'off'})" for u in users)
+    return ", ".join(f"{u.name}({'on' if u.enabled else 'off'}{', IAM: any token accepted locally' if u.iam else ''})"
+                     for u in users)

@@ -628,8 +628,10 @@ def _acl_user(world: World, key: tuple[str, str]) -> AclUser:
     nopass = as_bool(props.get("NoPasswordRequired")) or mtype == "no-password-required"
     user = AclUser(name=name, rules=rules, passwords=passwords, nopass=nopass, source=where)
     if mtype == "iam":
-        user.passwords = [world.store.value(f"iam-auth:{key[0]}/{key[1]}")]
-        user.source += " (IAM authentication emulated with a local password)"
+        # An IAM auth token is a SigV4-signed request that only ElastiCache can verify: locally the user accepts
+        # any password/token (``nopass``), and the outputs file says so (``<P>LocalUsers``).
+        user.passwords, user.nopass, user.iam = [], True, True
+        user.source += " (IAM authentication: any token accepted locally)"
     if any(is_placeholder(p) for p in user.passwords):
         raise PlanError(f"{where}: a password cannot be resolved locally")
     return user
