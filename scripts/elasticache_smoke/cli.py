@@ -55,7 +55,6 @@ class Progress:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used for ``--help``)."""
     parser = argparse.ArgumentParser(
-        prog="smoke.py",
         description="Smoke-test an ElastiCache (Redis OSS / Valkey / Memcached) endpoint with the guide's operations.",
         epilog="exit codes: 0 all passed, 1 a check failed, 2 target/connect/auth failure or bad options, "
         "130 interrupted (cleanup still done)",
