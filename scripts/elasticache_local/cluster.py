@@ -23,6 +23,7 @@ from typing import Any
 
 import redis
 
+from . import interrupts
 from .clients import info_fields, parse_cluster_nodes, raw
 from .errors import EmulatorError
 from .model import ShardPlan
@@ -61,6 +62,7 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last_error = ""
     while True:
+        interrupts.check_cancelled()
         try:
             if check():
                 return

@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 
-from . import cluster, configs, runtime
+from . import cluster, configs, interrupts, runtime
 from . import state as st
 from .assembly import load_assembly, synthesize
 from .clients import node_client, parse_cluster_nodes, raw
@@ -71,18 +71,8 @@ def up(opts: UpOptions, log: Log = print) -> st.State:
 
 
 def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
-    with st.locked(state_dir):
-        previous = st.load(state_dir)
-        if previous is not None:
-            live = previous.live_procs()
-            if live:
-                raise EmulatorError(
-                    f"already running from {state_dir}: {len(live)} processes started "
-                    f"{time.strftime('%H:%M:%S', time.localtime(previous.created))} "
-                    f"(outputs {previous.outputs_file}); run `down` first (or use another --state-dir)"
-                )
-            log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
-            _clean_dir(state_dir)
+    with st.locked(state_dir), interrupts.interruptible():
+        _refuse_or_clean_previous(state_dir, log)
         if opts.synth:
             log(f"synthesizing {opts.app_dir} into {opts.assembly} ...")
             synthesize(opts.app_dir.resolve(), opts.assembly.resolve(), use_npx=opts.synth_with_npx)
@@ -104,27 +94,52 @@ def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
             outputs_file=str(opts.outputs_file.resolve()),
             admin_password=secrets.token_hex(24),
         )
-        for attempt in (1, 2):
-            try:
-                _start(plan, world, state)
-                break
-            except PortRaceError as exc:
-                runtime.stop(state.procs)
-                _clean_dir(state_dir)
-                if attempt == 2:
-                    raise EmulatorError(str(exc)) from exc
-                log(f"note: {exc}; retrying with new ports")
-                world = World(assembly, opts.parameters)
-                plan = build_plan(world)
-                state.procs, state.timings = [], {}
-            except BaseException:
-                runtime.stop(state.procs)
-                _clean_dir(state_dir)
-                raise
-        state.ready_seconds = time.perf_counter() - t0
-        st.save(state)
+        try:
+            for attempt in (1, 2):
+                try:
+                    _start(plan, world, state)
+                    break
+                except PortRaceError as exc:
+                    _stop_started(state, log)
+                    if attempt == 2:
+                        raise EmulatorError(str(exc)) from exc
+                    log(f"note: {exc}; retrying with new ports")
+                    world = World(assembly, opts.parameters)
+                    plan = build_plan(world)
+                    state.procs, state.timings = [], {}
+            state.ready_seconds = time.perf_counter() - t0
+            st.save(state)
+        except BaseException:
+            with interrupts.shielded():
+                _stop_started(state, log)
+                if state.outputs:  # written by this call: the caches it names are gone
+                    Path(state.outputs_file).unlink(missing_ok=True)
+            raise
         _print_up(plan, state, log)
         return state
+
+
+def _refuse_or_clean_previous(state_dir: Path, log: Log) -> None:
+    """Refuse when processes of an earlier ``up`` (finished, or killed mid-way) still run; else clean up."""
+    previous = st.load(state_dir)
+    live = previous.live_procs() if previous else [p for p in st.journaled(state_dir) if runtime.is_ours(p)]
+    if live:
+        what = (f"{len(live)} processes started {time.strftime('%H:%M:%S', time.localtime(previous.created))} "
+                f"(outputs {previous.outputs_file})") if previous else (
+                f"{len(live)} processes of an interrupted `up` (recorded in {st.JOURNAL_FILE})")
+        raise EmulatorError(f"already running from {state_dir}: {what}; run `down` first (or use another --state-dir)")
+    if previous is not None or st.journaled(state_dir):
+        log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
+        _clean_dir(state_dir)
+
+
+def _stop_started(state: st.State, log: Log) -> None:
+    """Stop every process this ``up`` started (by PID); keep the journal when one would not stop."""
+    problems = runtime.stop(state.procs)
+    for p in problems:
+        log(f"cleanup: {p}")
+    if not problems:
+        _clean_dir(Path(state.state_dir))
 
 
 def _clean_dir(state_dir: Path) -> None:
@@ -286,6 +301,8 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
         for proc in batch:
             state.procs.append(proc)
             children.append((proc, runtime.spawn(proc)))
+            st.record_started(Path(state.state_dir), proc)
+        interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         try:
             runtime.wait_listening(children)
         except EmulatorError as exc:
@@ -293,6 +310,8 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
                 raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
             raise
         timings[f"{phase} listening"] = time.perf_counter() - t0
+        if phase == "servers":
+            interrupts.checkpoint("servers-listening", Path(state.state_dir))
 
     clients = {
         p.name: node_client(p, state.admin_password, state.ca_file) for p in every if p.kind in ("redis", "sentinel")
@@ -305,12 +324,17 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
                     _bring_up_group, rp, shards_of[rp.key], ghosts_of.get(rp.key, []), sentinels_of.get(rp.key, []),
                     clients,
                 ))
-            for rp, f in zip(plan.redis, futures, strict=True):
-                timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            try:
+                for rp, f in zip(plan.redis, futures, strict=True):
+                    timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            except BaseException:
+                interrupts.CANCELLED.set()  # the other groups' workers stop waiting, so the pool can close now
+                raise
     finally:
         for c in clients.values():
             c.close()
 
+    interrupts.checkpoint("groups-ready", Path(state.state_dir))
     world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies)
     state.endpoints = {f"{k[0]}/{k[1]}": v for k, v in world.endpoints.items()}
     outputs = world.evaluate_outputs()
@@ -319,6 +343,7 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     out_path = Path(state.outputs_file)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(outputs, indent=2) + "\n")
+    interrupts.checkpoint("outputs-written", Path(state.state_dir))
 
 
 def _bring_up_group(
@@ -571,6 +596,8 @@ def _running_server(state: st.State, procs: list[Proc]) -> str:
 def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
     """Stop every process ``up`` started from ``state_dir`` and delete its data; 0 when clean."""
     state_dir = state_dir.resolve()
+    if not (state_dir / st.STATE_FILE).is_file() and st.journaled(state_dir):
+        return _down_journaled(state_dir, log)
     if not (state_dir / st.STATE_FILE).is_file():
         log(f"down: nothing running from {state_dir}")
         if state_dir.is_dir() and not any(c.name != st.LOCK_FILE for c in state_dir.iterdir()):
@@ -589,6 +616,20 @@ def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
         log(f"down: {p}")
     log(f"down: stopped {len(live)} processes, removed {state_dir}"
         + ("" if keep_outputs else f" and {outputs}"))
+    return 1 if problems else 0
+
+
+def _down_journaled(state_dir: Path, log: Log) -> int:
+    """``down`` after an ``up`` that was killed before it saved its state: stop what the journal records."""
+    with st.locked(state_dir):
+        procs = st.journaled(state_dir)
+        live = [p for p in procs if runtime.is_ours(p)]
+        problems = runtime.stop(procs)
+    for p in problems:
+        log(f"down: {p}")
+    if not problems:
+        st.remove_state_dir(state_dir)
+    log(f"down: stopped {len(live)} processes of an interrupted `up` (from {st.JOURNAL_FILE}), removed {state_dir}")
     return 1 if problems else 0
 
 
