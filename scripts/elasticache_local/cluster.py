@@ -49,7 +49,8 @@ def nodes_conf(shards: list[ShardPlan], shard_nodes: list[list[Proc]], ghosts: l
         for i, node in enumerate(nodes):
             flags = "myself,slave" if node.name == me.name else "slave"
             master = ghosts[shard.index] if i == 0 else nodes[0].node_id
-            lines.append(f"{node.node_id} {LOOPBACK}:{node.port}@{node.cport} {flags} {master} 0 0 0 connected")
+            port = node.front_port or node.port
+            lines.append(f"{node.node_id} {LOOPBACK}:{port}@{node.cport} {flags} {master} 0 0 0 connected")
     for shard in shards:
         slots = " ".join(f"{a}-{b}" if a != b else str(a) for a, b in shard.slots)
         lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master,noaddr - 0 0 {shard.index + 1} connected {slots}")

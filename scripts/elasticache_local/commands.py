@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 
-from . import cluster, configs, interrupts, runtime
+from . import cluster, configs, fronts, interrupts, runtime
 from . import state as st
 from .assembly import load_assembly, synthesize
 from .clients import node_client, parse_cluster_nodes, raw
@@ -244,6 +244,11 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     tls_files = generate_tls(Path(state.state_dir) / "tls") if need_tls else None
     state.ca_file = str(tls_files.ca_cert) if tls_files else None
     env = Env(tls_files, state.admin_password)
+    front = fronts.plan_fronts(
+        plan, {rp.key: [n for g in shards_of[rp.key] for n in g] for rp in plan.redis}, mem_nodes,
+        Path(state.state_dir), tls_files,
+    )
+    every += [front] if front else []
 
     binaries: dict[str, str] = {}
     ghosts_of = {rp.key: [cluster.new_node_id() for _ in rp.shards] for rp in plan.redis if rp.cluster_mode}
@@ -280,7 +285,9 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
             conf = Path(proxy.dir) / "endpoints.json"
             configs.write(conf, json.dumps({"ca_file": state.ca_file, "endpoints": [
                 {"listen": port, "kind": kind, "master": configs.sentinel_master_name(rp),
-                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port}
+                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port,
+                 "plain_of": {str(n.tls_port): n.plain_port for g in groups for n in g} if rp.tls == "preferred"
+                 else None}
                 for kind, port in proxy.endpoints.items()
             ]}))
             proxy.argv = [sys.executable, str(Path(__file__).with_name("proxy.py")), str(conf)]
@@ -335,7 +342,7 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
             c.close()
 
     interrupts.checkpoint("groups-ready", Path(state.state_dir))
-    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies)
+    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies, front)
     state.endpoints = {f"{k[0]}/{k[1]}": v for k, v in world.endpoints.items()}
     outputs = world.evaluate_outputs()
     _add_local_outputs(outputs, world, plan, state)
@@ -429,8 +436,9 @@ def _endpoints(
     shards_of: dict[Key, list[list[Proc]]],
     mem_nodes: dict[Key, list[Proc]],
     proxies: dict[Key, Proc],
+    front: Proc | None = None,
 ) -> dict[Key, dict[str, str]]:
-    """``Fn::GetAtt`` values of every emulated resource.
+    """``Fn::GetAtt`` values of every emulated resource (``preferred`` nodes by their TLS+plain front port).
 
     Sentinel-managed groups get the endpoint proxy's ports (they follow failovers like ElastiCache's DNS names);
     other groups' endpoints are the node ports themselves (their primary never moves).
@@ -442,41 +450,46 @@ def _endpoints(
         attrs: dict[str, Any] = {}
         if rp.resource_type == "ReplicationGroup":
             if rp.cluster_mode:
-                for k, v in _endpoint(primary.port).items():
+                for k, v in _endpoint(_client_port(primary)).items():
                     attrs[f"ConfigurationEndPoint.{k}"] = v
             else:
                 replicas = groups[0][1:]
                 reader = replicas[0] if replicas else primary
                 proxy = proxies.get(rp.key)
-                primary_port = proxy.endpoints["primary"] if proxy else primary.port
-                reader_port = proxy.endpoints["reader"] if proxy else reader.port
+                primary_port = proxy.endpoints["primary"] if proxy else _client_port(primary)
+                reader_port = proxy.endpoints["reader"] if proxy else _client_port(reader)
                 for k, v in _endpoint(primary_port).items():
                     attrs[f"PrimaryEndPoint.{k}"] = v
                 for k, v in _endpoint(reader_port).items():
                     attrs[f"ReaderEndPoint.{k}"] = v
                 attrs["ReadEndPoint.Addresses"] = ",".join(LOOPBACK for _ in replicas)
-                attrs["ReadEndPoint.Ports"] = ",".join(str(r.port) for r in replicas)
+                attrs["ReadEndPoint.Ports"] = ",".join(str(_client_port(r)) for r in replicas)
                 attrs["ReadEndPoint.Addresses.List"] = [LOOPBACK for _ in replicas]
-                attrs["ReadEndPoint.Ports.List"] = [str(r.port) for r in replicas]
+                attrs["ReadEndPoint.Ports.List"] = [str(_client_port(r)) for r in replicas]
         elif rp.resource_type == "ServerlessCache":
             reader = groups[0][1] if len(groups[0]) > 1 else primary
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"Endpoint.{k}"] = v
-            for k, v in _endpoint(reader.port).items():
+            for k, v in _endpoint(_client_port(reader)).items():
                 attrs[f"ReaderEndpoint.{k}"] = v
         else:  # single-node Redis CacheCluster
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"RedisEndpoint.{k}"] = v
         out[rp.key] = attrs
     for mp in plan.memcached:
         first = mem_nodes[mp.key][0]
+        config_port = front.endpoints.get(fronts.memcached_config_key(mp)) if front else None
         attrs = {}
         names = ("Endpoint", "ReaderEndpoint") if mp.resource_type == "ServerlessCache" else ("ConfigurationEndpoint",)
         for prefix in names:
-            for k, v in _endpoint(first.port).items():
+            for k, v in _endpoint(config_port or first.port).items():
                 attrs[f"{prefix}.{k}"] = v
         out[mp.key] = attrs
     return out
+
+
+def _client_port(node: Proc) -> int:
+    return node.front_port or node.port
 
 
 def contract_prefixes(values: dict[str, str]) -> list[str]:
@@ -722,11 +735,22 @@ def _proxy_status(proc: Proc, state: st.State) -> NodeStatus:
     return row
 
 
+def _front_status(proc: Proc) -> NodeStatus:
+    row = NodeStatus(proc, runtime.is_ours(proc), role="endpoints")
+    if row.alive:
+        closed = [name for name, port in proc.endpoints.items() if not runtime.port_open(port)]
+        row.health = "ok" if not closed else f"error: not listening: {', '.join(closed)}"
+        row.detail = f"{len(proc.endpoints)} front ports (TLS+plain sniffed, Memcached auto discovery)"
+    return row
+
+
 def _status_of(proc: Proc, state: st.State) -> NodeStatus:
     if proc.kind == "memcached":
         return _memcached_status(proc, state)
     if proc.kind == "proxy":
         return _proxy_status(proc, state)
+    if proc.kind == "front":
+        return _front_status(proc)
     return _redis_status(proc, state)
 
 

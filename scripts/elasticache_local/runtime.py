@@ -22,7 +22,7 @@ LOOPBACK = "127.0.0.1"
 class Proc:
     """One process the emulator started (or will start)."""
 
-    kind: str  # redis | sentinel | memcached
+    kind: str  # redis | sentinel | memcached | proxy | front
     stack: str
     resource: str  # logical id
     group: str  # physical id (replication group id, serverless cache name, cache cluster id)
@@ -33,6 +33,8 @@ class Proc:
     plain_port: int | None = None
     tls_port: int | None = None
     cport: int | None = None
+    #: ``preferred`` TLS: the port that accepts both TLS and plain text (``fronts.py``); clients use it.
+    front_port: int | None = None
     shard: int | None = None
     role: str = ""  # initial role: primary | replica | sentinel | memcached
     slots: str = ""
@@ -141,7 +143,8 @@ def log_tail(proc: Proc, lines: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
+    """True when something accepts connections on ``127.0.0.1:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
         return s.connect_ex((LOOPBACK, port)) == 0
@@ -159,7 +162,7 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
                     f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
                     f"{child.returncode} on start:\n{log_tail(proc)}"
                 )
-            if not _port_open(proc.port):
+            if not port_open(proc.port):
                 still.append((proc, child))
         pending = still
         if pending:
