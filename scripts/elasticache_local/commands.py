@@ -311,7 +311,7 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
             st.record_started(Path(state.state_dir), proc)
         interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         try:
-            runtime.wait_listening(children)
+            runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
         except EmulatorError as exc:
             if any(runtime.port_in_use_failure(p) for p, _ in children):
                 raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
@@ -359,7 +359,7 @@ def _bring_up_group(
     """Finish one group: cluster bootstrap, parameters, initial syncs, Sentinel monitoring; return the end time."""
     nodes = [n for g in groups for n in g]
     if rp.cluster_mode:
-        cluster.bootstrap(rp.shards, groups, ghosts, clients)
+        cluster.bootstrap(rp.shards, groups, ghosts, clients, timeout=15.0 + 0.1 * rp.node_count)
     replicas = [n for g in groups for n in g[1:]]
 
     def synced(c: redis.Redis) -> bool:

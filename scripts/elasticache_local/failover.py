@@ -440,7 +440,7 @@ def _cluster_drill(
         f"then SIGKILL {old.name} (:{old.port})")
     _run_writes(writer, time.monotonic() + warmup)
     t_kill = _kill_while_writing(writer, old)
-    takeover_at = t_kill + 2 * configs.CLUSTER_NODE_TIMEOUT_MS / 1000 if len(rp.shards) < 3 else None
+    takeover_at = t_kill + 2 * configs.cluster_node_timeout_ms(rp.node_count) / 1000 if len(rp.shards) < 3 else None
     deadline = time.monotonic() + timeout
     new: Proc | None = None
     while time.monotonic() < deadline:
