@@ -251,7 +251,7 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     every += [front] if front else []
 
     binaries: dict[str, str] = {}
-    ghosts_of = {rp.key: [cluster.new_node_id() for _ in rp.shards] for rp in plan.redis if rp.cluster_mode}
+    ghosts_of = {rp.key: cluster.ghost_ids(rp.node_count, len(rp.shards)) for rp in plan.redis if rp.cluster_mode}
     for rp in plan.redis:
         groups = shards_of[rp.key]
         for nodes in groups:
