@@ -21,7 +21,7 @@ from typing import Any
 
 import redis
 
-from . import cluster, configs, runtime
+from . import cluster, configs, fronts, interrupts, runtime
 from . import state as st
 from .assembly import load_assembly, synthesize
 from .clients import node_client, parse_cluster_nodes, raw
@@ -71,18 +71,8 @@ def up(opts: UpOptions, log: Log = print) -> st.State:
 
 
 def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
-    with st.locked(state_dir):
-        previous = st.load(state_dir)
-        if previous is not None:
-            live = previous.live_procs()
-            if live:
-                raise EmulatorError(
-                    f"already running from {state_dir}: {len(live)} processes started "
-                    f"{time.strftime('%H:%M:%S', time.localtime(previous.created))} "
-                    f"(outputs {previous.outputs_file}); run `down` first (or use another --state-dir)"
-                )
-            log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
-            _clean_dir(state_dir)
+    with st.locked(state_dir), interrupts.interruptible():
+        _refuse_or_clean_previous(state_dir, log)
         if opts.synth:
             log(f"synthesizing {opts.app_dir} into {opts.assembly} ...")
             synthesize(opts.app_dir.resolve(), opts.assembly.resolve(), use_npx=opts.synth_with_npx)
@@ -104,27 +94,52 @@ def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
             outputs_file=str(opts.outputs_file.resolve()),
             admin_password=secrets.token_hex(24),
         )
-        for attempt in (1, 2):
-            try:
-                _start(plan, world, state)
-                break
-            except PortRaceError as exc:
-                runtime.stop(state.procs)
-                _clean_dir(state_dir)
-                if attempt == 2:
-                    raise EmulatorError(str(exc)) from exc
-                log(f"note: {exc}; retrying with new ports")
-                world = World(assembly, opts.parameters)
-                plan = build_plan(world)
-                state.procs, state.timings = [], {}
-            except BaseException:
-                runtime.stop(state.procs)
-                _clean_dir(state_dir)
-                raise
-        state.ready_seconds = time.perf_counter() - t0
-        st.save(state)
+        try:
+            for attempt in (1, 2):
+                try:
+                    _start(plan, world, state)
+                    break
+                except PortRaceError as exc:
+                    _stop_started(state, log)
+                    if attempt == 2:
+                        raise EmulatorError(str(exc)) from exc
+                    log(f"note: {exc}; retrying with new ports")
+                    world = World(assembly, opts.parameters)
+                    plan = build_plan(world)
+                    state.procs, state.timings = [], {}
+            state.ready_seconds = time.perf_counter() - t0
+            st.save(state)
+        except BaseException:
+            with interrupts.shielded():
+                _stop_started(state, log)
+                if state.outputs:  # written by this call: the caches it names are gone
+                    Path(state.outputs_file).unlink(missing_ok=True)
+            raise
         _print_up(plan, state, log)
         return state
+
+
+def _refuse_or_clean_previous(state_dir: Path, log: Log) -> None:
+    """Refuse when processes of an earlier ``up`` (finished, or killed mid-way) still run; else clean up."""
+    previous = st.load(state_dir)
+    live = previous.live_procs() if previous else [p for p in st.journaled(state_dir) if runtime.is_ours(p)]
+    if live:
+        what = (f"{len(live)} processes started {time.strftime('%H:%M:%S', time.localtime(previous.created))} "
+                f"(outputs {previous.outputs_file})") if previous else (
+                f"{len(live)} processes of an interrupted `up` (recorded in {st.JOURNAL_FILE})")
+        raise EmulatorError(f"already running from {state_dir}: {what}; run `down` first (or use another --state-dir)")
+    if previous is not None or st.journaled(state_dir):
+        log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
+        _clean_dir(state_dir)
+
+
+def _stop_started(state: st.State, log: Log) -> None:
+    """Stop every process this ``up`` started (by PID); keep the journal when one would not stop."""
+    problems = runtime.stop(state.procs)
+    for p in problems:
+        log(f"cleanup: {p}")
+    if not problems:
+        _clean_dir(Path(state.state_dir))
 
 
 def _clean_dir(state_dir: Path) -> None:
@@ -229,9 +244,14 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     tls_files = generate_tls(Path(state.state_dir) / "tls") if need_tls else None
     state.ca_file = str(tls_files.ca_cert) if tls_files else None
     env = Env(tls_files, state.admin_password)
+    front = fronts.plan_fronts(
+        plan, {rp.key: [n for g in shards_of[rp.key] for n in g] for rp in plan.redis}, mem_nodes,
+        Path(state.state_dir), tls_files,
+    )
+    every += [front] if front else []
 
     binaries: dict[str, str] = {}
-    ghosts_of = {rp.key: [cluster.new_node_id() for _ in rp.shards] for rp in plan.redis if rp.cluster_mode}
+    ghosts_of = {rp.key: cluster.ghost_ids(rp.node_count, len(rp.shards)) for rp in plan.redis if rp.cluster_mode}
     for rp in plan.redis:
         groups = shards_of[rp.key]
         for nodes in groups:
@@ -265,7 +285,9 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
             conf = Path(proxy.dir) / "endpoints.json"
             configs.write(conf, json.dumps({"ca_file": state.ca_file, "endpoints": [
                 {"listen": port, "kind": kind, "master": configs.sentinel_master_name(rp),
-                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port}
+                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port,
+                 "plain_of": {str(n.tls_port): n.plain_port for g in groups for n in g} if rp.tls == "preferred"
+                 else None}
                 for kind, port in proxy.endpoints.items()
             ]}))
             proxy.argv = [sys.executable, str(Path(__file__).with_name("proxy.py")), str(conf)]
@@ -286,13 +308,17 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
         for proc in batch:
             state.procs.append(proc)
             children.append((proc, runtime.spawn(proc)))
+            st.record_started(Path(state.state_dir), proc)
+        interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         try:
-            runtime.wait_listening(children)
+            runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
         except EmulatorError as exc:
             if any(runtime.port_in_use_failure(p) for p, _ in children):
                 raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
             raise
         timings[f"{phase} listening"] = time.perf_counter() - t0
+        if phase == "servers":
+            interrupts.checkpoint("servers-listening", Path(state.state_dir))
 
     clients = {
         p.name: node_client(p, state.admin_password, state.ca_file) for p in every if p.kind in ("redis", "sentinel")
@@ -305,13 +331,18 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
                     _bring_up_group, rp, shards_of[rp.key], ghosts_of.get(rp.key, []), sentinels_of.get(rp.key, []),
                     clients,
                 ))
-            for rp, f in zip(plan.redis, futures, strict=True):
-                timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            try:
+                for rp, f in zip(plan.redis, futures, strict=True):
+                    timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            except BaseException:
+                interrupts.CANCELLED.set()  # the other groups' workers stop waiting, so the pool can close now
+                raise
     finally:
         for c in clients.values():
             c.close()
 
-    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies)
+    interrupts.checkpoint("groups-ready", Path(state.state_dir))
+    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies, front)
     state.endpoints = {f"{k[0]}/{k[1]}": v for k, v in world.endpoints.items()}
     outputs = world.evaluate_outputs()
     _add_local_outputs(outputs, world, plan, state)
@@ -319,6 +350,7 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     out_path = Path(state.outputs_file)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(outputs, indent=2) + "\n")
+    interrupts.checkpoint("outputs-written", Path(state.state_dir))
 
 
 def _bring_up_group(
@@ -327,7 +359,7 @@ def _bring_up_group(
     """Finish one group: cluster bootstrap, parameters, initial syncs, Sentinel monitoring; return the end time."""
     nodes = [n for g in groups for n in g]
     if rp.cluster_mode:
-        cluster.bootstrap(rp.shards, groups, ghosts, clients)
+        cluster.bootstrap(rp.shards, groups, ghosts, clients, timeout=15.0 + 0.1 * rp.node_count)
     replicas = [n for g in groups for n in g[1:]]
 
     def synced(c: redis.Redis) -> bool:
@@ -404,8 +436,9 @@ def _endpoints(
     shards_of: dict[Key, list[list[Proc]]],
     mem_nodes: dict[Key, list[Proc]],
     proxies: dict[Key, Proc],
+    front: Proc | None = None,
 ) -> dict[Key, dict[str, str]]:
-    """``Fn::GetAtt`` values of every emulated resource.
+    """``Fn::GetAtt`` values of every emulated resource (``preferred`` nodes by their TLS+plain front port).
 
     Sentinel-managed groups get the endpoint proxy's ports (they follow failovers like ElastiCache's DNS names);
     other groups' endpoints are the node ports themselves (their primary never moves).
@@ -417,41 +450,46 @@ def _endpoints(
         attrs: dict[str, Any] = {}
         if rp.resource_type == "ReplicationGroup":
             if rp.cluster_mode:
-                for k, v in _endpoint(primary.port).items():
+                for k, v in _endpoint(_client_port(primary)).items():
                     attrs[f"ConfigurationEndPoint.{k}"] = v
             else:
                 replicas = groups[0][1:]
                 reader = replicas[0] if replicas else primary
                 proxy = proxies.get(rp.key)
-                primary_port = proxy.endpoints["primary"] if proxy else primary.port
-                reader_port = proxy.endpoints["reader"] if proxy else reader.port
+                primary_port = proxy.endpoints["primary"] if proxy else _client_port(primary)
+                reader_port = proxy.endpoints["reader"] if proxy else _client_port(reader)
                 for k, v in _endpoint(primary_port).items():
                     attrs[f"PrimaryEndPoint.{k}"] = v
                 for k, v in _endpoint(reader_port).items():
                     attrs[f"ReaderEndPoint.{k}"] = v
                 attrs["ReadEndPoint.Addresses"] = ",".join(LOOPBACK for _ in replicas)
-                attrs["ReadEndPoint.Ports"] = ",".join(str(r.port) for r in replicas)
+                attrs["ReadEndPoint.Ports"] = ",".join(str(_client_port(r)) for r in replicas)
                 attrs["ReadEndPoint.Addresses.List"] = [LOOPBACK for _ in replicas]
-                attrs["ReadEndPoint.Ports.List"] = [str(r.port) for r in replicas]
+                attrs["ReadEndPoint.Ports.List"] = [str(_client_port(r)) for r in replicas]
         elif rp.resource_type == "ServerlessCache":
             reader = groups[0][1] if len(groups[0]) > 1 else primary
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"Endpoint.{k}"] = v
-            for k, v in _endpoint(reader.port).items():
+            for k, v in _endpoint(_client_port(reader)).items():
                 attrs[f"ReaderEndpoint.{k}"] = v
         else:  # single-node Redis CacheCluster
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"RedisEndpoint.{k}"] = v
         out[rp.key] = attrs
     for mp in plan.memcached:
         first = mem_nodes[mp.key][0]
+        config_port = front.endpoints.get(fronts.memcached_config_key(mp)) if front else None
         attrs = {}
         names = ("Endpoint", "ReaderEndpoint") if mp.resource_type == "ServerlessCache" else ("ConfigurationEndpoint",)
         for prefix in names:
-            for k, v in _endpoint(first.port).items():
+            for k, v in _endpoint(config_port or first.port).items():
                 attrs[f"{prefix}.{k}"] = v
         out[mp.key] = attrs
     return out
+
+
+def _client_port(node: Proc) -> int:
+    return node.front_port or node.port
 
 
 def contract_prefixes(values: dict[str, str]) -> list[str]:
@@ -571,6 +609,8 @@ def _running_server(state: st.State, procs: list[Proc]) -> str:
 def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
     """Stop every process ``up`` started from ``state_dir`` and delete its data; 0 when clean."""
     state_dir = state_dir.resolve()
+    if not (state_dir / st.STATE_FILE).is_file() and st.journaled(state_dir):
+        return _down_journaled(state_dir, log)
     if not (state_dir / st.STATE_FILE).is_file():
         log(f"down: nothing running from {state_dir}")
         if state_dir.is_dir() and not any(c.name != st.LOCK_FILE for c in state_dir.iterdir()):
@@ -589,6 +629,20 @@ def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
         log(f"down: {p}")
     log(f"down: stopped {len(live)} processes, removed {state_dir}"
         + ("" if keep_outputs else f" and {outputs}"))
+    return 1 if problems else 0
+
+
+def _down_journaled(state_dir: Path, log: Log) -> int:
+    """``down`` after an ``up`` that was killed before it saved its state: stop what the journal records."""
+    with st.locked(state_dir):
+        procs = st.journaled(state_dir)
+        live = [p for p in procs if runtime.is_ours(p)]
+        problems = runtime.stop(procs)
+    for p in problems:
+        log(f"down: {p}")
+    if not problems:
+        st.remove_state_dir(state_dir)
+    log(f"down: stopped {len(live)} processes of an interrupted `up` (from {st.JOURNAL_FILE}), removed {state_dir}")
     return 1 if problems else 0
 
 
@@ -681,11 +735,22 @@ def _proxy_status(proc: Proc, state: st.State) -> NodeStatus:
     return row
 
 
+def _front_status(proc: Proc) -> NodeStatus:
+    row = NodeStatus(proc, runtime.is_ours(proc), role="endpoints")
+    if row.alive:
+        closed = [name for name, port in proc.endpoints.items() if not runtime.port_open(port)]
+        row.health = "ok" if not closed else f"error: not listening: {', '.join(closed)}"
+        row.detail = f"{len(proc.endpoints)} front ports (TLS+plain sniffed, Memcached auto discovery)"
+    return row
+
+
 def _status_of(proc: Proc, state: st.State) -> NodeStatus:
     if proc.kind == "memcached":
         return _memcached_status(proc, state)
     if proc.kind == "proxy":
         return _proxy_status(proc, state)
+    if proc.kind == "front":
+        return _front_status(proc)
     return _redis_status(proc, state)
 
 

@@ -16,6 +16,11 @@ from .tlsgen import TlsFiles
 
 #: Small timeouts so failovers take seconds, not the production minutes.
 CLUSTER_NODE_TIMEOUT_MS = 1000
+#: Cluster-bus messages per second the whole emulated cluster may spend on keep-alive pings. Every node pings
+#: every other node at least every node-timeout/2 (and gets a PONG): 4 * N^2 / timeout messages/s, each carrying
+#: gossip about N/10 nodes. Measured here (2 cores): a 500-node cluster at a 15 s timeout spends ~2 cores on
+#: pings alone, so large clusters get a longer timeout (failure detection slows, nothing else changes).
+GOSSIP_MESSAGES_PER_SECOND = 5000
 SENTINEL_DOWN_AFTER_MS = 1000
 SENTINEL_FAILOVER_TIMEOUT_MS = 10000
 SENTINEL_QUORUM = 2
@@ -29,6 +34,12 @@ class Env:
 
     tls: TlsFiles | None
     admin_password: str
+
+
+def cluster_node_timeout_ms(nodes: int) -> int:
+    """``cluster-node-timeout`` for an ``nodes``-node cluster: 1 s (fast failover drills) until the keep-alive
+    traffic would exceed :data:`GOSSIP_MESSAGES_PER_SECOND`, then the timeout that keeps it there."""
+    return max(CLUSTER_NODE_TIMEOUT_MS, -(-4 * nodes * nodes * 1000 // GOSSIP_MESSAGES_PER_SECOND))
 
 
 def sentinel_master_name(plan: RedisPlan) -> str:
@@ -89,10 +100,12 @@ def redis_conf(plan: RedisPlan, node: Proc, env: Env, *, replicaof: int | None) 
         lines += [
             "cluster-enabled yes",
             "cluster-config-file nodes.conf",
-            f"cluster-node-timeout {CLUSTER_NODE_TIMEOUT_MS}",
+            f"cluster-node-timeout {cluster_node_timeout_ms(plan.node_count)}",
             f"cluster-port {node.cport}",
             "cluster-replica-validity-factor 0",
         ]
+        if node.front_port:  # redirects and CLUSTER SLOTS name the port that accepts TLS and plain text
+            lines += [f"cluster-announce-port {node.front_port}", f"cluster-announce-tls-port {node.front_port}"]
     if replicaof is not None:
         lines.append(f"replicaof {LOOPBACK} {replicaof}")
     if plan.global_secondary:

@@ -187,7 +187,7 @@ def _report(r: DrillResult, log: Log) -> None:
 
 def _by_port(state: st.State, rp: RedisPlan, port: int) -> Proc | None:
     for p in state.procs_of(rp.stack, rp.logical_id):
-        if p.kind == "redis" and p.port == port:
+        if p.kind == "redis" and port in (p.port, p.front_port):
             return p
     return None
 
@@ -440,7 +440,7 @@ def _cluster_drill(
         f"then SIGKILL {old.name} (:{old.port})")
     _run_writes(writer, time.monotonic() + warmup)
     t_kill = _kill_while_writing(writer, old)
-    takeover_at = t_kill + 2 * configs.CLUSTER_NODE_TIMEOUT_MS / 1000 if len(rp.shards) < 3 else None
+    takeover_at = t_kill + 2 * configs.cluster_node_timeout_ms(rp.node_count) / 1000 if len(rp.shards) < 3 else None
     deadline = time.monotonic() + timeout
     new: Proc | None = None
     while time.monotonic() < deadline:
@@ -471,7 +471,7 @@ def _control_plane_takeover(state: st.State, rp: RedisPlan, old: Proc, nodes: li
         c = node_client(p, state.admin_password, state.ca_file, timeout=0.5)
         try:
             info = c.info("replication")
-            if info.get("role") == "slave" and int(info.get("master_port", 0)) == old.port:
+            if info.get("role") == "slave" and int(info.get("master_port", 0)) in (old.port, old.front_port):
                 offset = int(info.get("slave_repl_offset", 0))
                 if best is None or offset > best[0]:
                     best = (offset, p)

@@ -440,10 +440,11 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
     _apply_parameters(plan, pg_params)
     _apply_memory(plan, memory_gib(node_type), f"node type {node_type}")
     _apply_tls(plan, props)
-    if plan.tls == "preferred" and plan.cluster_mode:
+    if plan.tls == "preferred":
         plan.notes.append(
-            "TLS preferred: every node has a TLS and a plain-text port, but Redis OSS 7.0 cluster redirects and "
-            "CLUSTER SLOTS always name the TLS port (per-transport redirects need Redis 7.2+/Valkey)"
+            "TLS preferred: each node's endpoint port accepts TLS and plain text (first byte sniffed, forwarded to the "
+            "node's TLS or plain port)" + ("; nodes announce that port, so redirects work for both" if plan.cluster_mode
+                                           else "")
         )
     _apply_auth(world, st, plan, props.get("AuthToken"), props.get("UserGroupIds"))
     if props.get("Port") is not None:

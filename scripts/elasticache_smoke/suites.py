@@ -692,6 +692,8 @@ def suite_cluster_spread(ctx: SuiteContext) -> None:
 def suite_memcached_server(ctx: SuiteContext) -> None:
     """Non-mutating memcached checks: version, stats, GET of a missing namespaced key."""
     r = ctx.r
+    if isinstance(getattr(r, "clients", None), dict) and r.clients:  # auto discovery found nodes: a HashClient
+        r = next(iter(r.clients.values()))  # version/stats are per server; ask the first one
     version = r.version()
     ctx.check_true("version", bool(version), version, "a version string")
     missing = f"{ctx.run.namespace}:server:missing"
