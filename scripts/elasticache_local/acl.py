@@ -36,6 +36,9 @@ class AclUser:
     passwords: list[str] = field(default_factory=list)
     nopass: bool = False
     source: str = ""
+    #: IAM-authenticated (``AuthenticationMode.Type: iam``): locally ``nopass``, since IAM tokens cannot be
+    #: verified offline.
+    iam: bool = False
 
     def conf_line(self) -> str:
         """The ``user`` directive for ``redis.conf``."""

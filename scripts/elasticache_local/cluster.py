@@ -23,12 +23,13 @@ from typing import Any
 
 import redis
 
+from . import interrupts
 from .clients import info_fields, parse_cluster_nodes, raw
 from .errors import EmulatorError
 from .model import ShardPlan
 from .runtime import LOOPBACK, Proc
 
-GHOST_ADDRESS = f"{LOOPBACK}:1@1"
+GHOST_ADDRESS = ":0@0"
 POLL = 0.002
 
 
@@ -48,10 +49,11 @@ def nodes_conf(shards: list[ShardPlan], shard_nodes: list[list[Proc]], ghosts: l
         for i, node in enumerate(nodes):
             flags = "myself,slave" if node.name == me.name else "slave"
             master = ghosts[shard.index] if i == 0 else nodes[0].node_id
-            lines.append(f"{node.node_id} {LOOPBACK}:{node.port}@{node.cport} {flags} {master} 0 0 0 connected")
+            port = node.front_port or node.port
+            lines.append(f"{node.node_id} {LOOPBACK}:{port}@{node.cport} {flags} {master} 0 0 0 connected")
     for shard in shards:
         slots = " ".join(f"{a}-{b}" if a != b else str(a) for a, b in shard.slots)
-        lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master - 0 0 {shard.index + 1} connected {slots}")
+        lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master,noaddr - 0 0 {shard.index + 1} connected {slots}")
     lines.append(f"vars currentEpoch {len(shards)} lastVoteEpoch 0")
     return "\n".join(lines) + "\n"
 
@@ -61,6 +63,7 @@ def wait_until(what: str, check: Callable[[], bool], timeout: float) -> None:
     deadline = time.monotonic() + timeout
     last_error = ""
     while True:
+        interrupts.check_cancelled()
         try:
             if check():
                 return

@@ -11,7 +11,6 @@ import secrets
 import shutil
 import socket
 import ssl
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -22,14 +21,15 @@ from typing import Any
 
 import redis
 
-from . import cluster, configs, runtime
+from . import cluster, configs, fronts, interrupts, runtime
 from . import state as st
-from .assembly import load_assembly, synthesize
+from .assembly import synthesize
 from .clients import node_client, parse_cluster_nodes, raw
 from .configs import Env
+from .engines import binary_version, server_argv
 from .errors import EmulatorError
 from .model import MemcachedPlan, Plan, RedisPlan
-from .planner import LOOPBACK, World, build_plan
+from .planner import LOOPBACK, World
 from .runtime import Proc
 from .secrets_store import token_from_secret_string
 from .tlsgen import TlsFiles
@@ -64,29 +64,6 @@ class UpOptions:
     probe: bool = False
 
 
-# ------------------------------------------------------------------------------------------------ binaries
-def server_binary(engine: str, kind: str) -> str:
-    """The server binary for ``engine`` (Valkey's when installed, else Redis OSS)."""
-    suffix = "sentinel" if kind == "sentinel" else "server"
-    if engine == "valkey" and shutil.which(f"valkey-{suffix}"):
-        return f"valkey-{suffix}"
-    name = f"redis-{suffix}"
-    if shutil.which(name) is None:
-        raise EmulatorError(f"{name} not found on PATH (install redis-server / redis-sentinel)")
-    return name
-
-
-def binary_version(binary: str) -> str:
-    """``redis-server 7.0.15`` style description of a binary."""
-    try:
-        out = subprocess.run([binary, "--version"] if "memcached" not in binary else [binary, "-V"],
-                             capture_output=True, text=True, timeout=10, check=False).stdout
-    except OSError:
-        return f"{binary} (not found)"
-    match = re.search(r"v=(\S+)", out) or re.search(r"(\d+\.\d+\.\d+)", out)
-    return f"{binary} {match.group(1) if match else out.strip()}"
-
-
 # ------------------------------------------------------------------------------------------------ up
 def up(opts: UpOptions, log: Log = print) -> st.State:
     """Start every emulated resource of the assembly; return the recorded state."""
@@ -105,7 +82,9 @@ def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
     """Reconcile: observe what runs from ``state_dir``, load the assembly, diff, apply (creating = from nothing)."""
     from .reconcile.apply import reconcile
 
-    with st.locked(state_dir):
+    with st.locked(state_dir), interrupts.interruptible():
+        if not (state_dir / st.STATE_FILE).is_file():
+            _refuse_or_clean_previous(state_dir, log)  # a killed `up`'s journaled processes
         if opts.synth:
             log(f"synthesizing {opts.app_dir} into {opts.assembly} ...")
             synthesize(opts.app_dir.resolve(), opts.assembly.resolve(), use_npx=opts.synth_with_npx)
@@ -117,6 +96,29 @@ def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
         else:
             log(f"up: {len(result.changes)} resource change(s) applied in {state.ready_seconds:.2f}s")
         return state
+
+
+def _refuse_or_clean_previous(state_dir: Path, log: Log) -> None:
+    """Refuse when processes of an earlier ``up`` (finished, or killed mid-way) still run; else clean up."""
+    previous = st.load(state_dir)
+    live = previous.live_procs() if previous else [p for p in st.journaled(state_dir) if runtime.is_ours(p)]
+    if live:
+        what = (f"{len(live)} processes started {time.strftime('%H:%M:%S', time.localtime(previous.created))} "
+                f"(outputs {previous.outputs_file})") if previous else (
+                f"{len(live)} processes of an interrupted `up` (recorded in {st.JOURNAL_FILE})")
+        raise EmulatorError(f"already running from {state_dir}: {what}; run `down` first (or use another --state-dir)")
+    if previous is not None or st.journaled(state_dir):
+        log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
+        clean_dir(state_dir)
+
+
+def stop_started(state: st.State, log: Log) -> None:
+    """Stop every process this ``up`` started (by PID); keep the journal when one would not stop."""
+    problems = runtime.stop(state.procs)
+    for p in problems:
+        log(f"cleanup: {p}")
+    if not problems:
+        clean_dir(Path(state.state_dir))
 
 
 def clean_dir(state_dir: Path) -> None:
@@ -230,6 +232,11 @@ def create_resources(plan: Plan, state: st.State) -> None:
     tls_files = deployment_tls(state) if need_tls or state.ca_file else None
     state.ca_file = str(tls_files.ca_cert) if tls_files else None
     env = Env(tls_files, state.admin_password)
+    front = fronts.plan_fronts(
+        plan, {rp.key: [n for g in shards_of[rp.key] for n in g] for rp in plan.redis}, mem_nodes,
+        Path(state.state_dir), tls_files,
+    )
+    every += [front] if front else []
 
     binaries: dict[str, str] = {}
     ghosts_of = {rp.key: [cluster.new_node_id() for _ in rp.shards] for rp in plan.redis if rp.cluster_mode}
@@ -237,9 +244,9 @@ def create_resources(plan: Plan, state: st.State) -> None:
         groups = shards_of[rp.key]
         for nodes in groups:
             for i, node in enumerate(nodes):
-                binary = server_binary(rp.engine, "server")
-                binaries.setdefault(binary, binary_version(binary))
                 conf = Path(node.dir) / "redis.conf"
+                node.argv = server_argv(rp.engine, "server", str(conf))
+                binaries.setdefault(node.argv[0], binary_version(node.argv[0]))
                 if rp.cluster_mode:
                     replicaof = None
                 elif i > 0 and rp.global_secondary:
@@ -255,20 +262,20 @@ def create_resources(plan: Plan, state: st.State) -> None:
                     configs.write(
                         Path(node.dir) / "nodes.conf", cluster.nodes_conf(rp.shards, groups, ghosts_of[rp.key], node)
                     )
-                node.argv = [binary, str(conf)]
         if rp.key in sentinels_of:
             sentinels = sentinels_of[rp.key]
-            binary = server_binary(rp.engine, "sentinel")
-            binaries.setdefault(binary, binary_version(binary))
             for s in sentinels:
                 conf = Path(s.dir) / "sentinel.conf"
                 configs.write(conf, configs.sentinel_conf(rp, s, sentinels, groups[0][0], groups[0][1:], env))
-                s.argv = [binary, str(conf)]
+                s.argv = server_argv(rp.engine, "sentinel", str(conf))
+                binaries.setdefault(s.argv[0] + " (sentinel)", binary_version(s.argv[0]))
             proxy = proxies[rp.key]
             conf = Path(proxy.dir) / "endpoints.json"
             configs.write(conf, json.dumps({"ca_file": state.ca_file, "endpoints": [
                 {"listen": port, "kind": kind, "master": configs.sentinel_master_name(rp),
-                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port}
+                 "sentinels": [s.port for s in sentinels], "tls": proxy.tls, "fallback": groups[0][0].port,
+                 "plain_of": {str(n.tls_port): n.plain_port for g in groups for n in g} if rp.tls == "preferred"
+                 else None}
                 for kind, port in proxy.endpoints.items()
             ]}))
             proxy.argv = [sys.executable, str(Path(__file__).with_name("proxy.py")), str(conf)]
@@ -290,6 +297,8 @@ def create_resources(plan: Plan, state: st.State) -> None:
         for proc in batch:
             state.procs.append(proc)
             children.append((proc, runtime.spawn(proc)))
+            st.record_started(Path(state.state_dir), proc)
+        interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         try:
             runtime.wait_listening(children)
         except EmulatorError as exc:
@@ -297,6 +306,8 @@ def create_resources(plan: Plan, state: st.State) -> None:
                 raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
             raise
         timings[f"{phase} listening"] = time.perf_counter() - t0
+        if phase == "servers":
+            interrupts.checkpoint("servers-listening", Path(state.state_dir))
 
     clients = {
         p.name: node_client(p, state.admin_password, state.ca_file) for p in every if p.kind in ("redis", "sentinel")
@@ -309,12 +320,16 @@ def create_resources(plan: Plan, state: st.State) -> None:
                     _bring_up_group, rp, shards_of[rp.key], ghosts_of.get(rp.key, []), sentinels_of.get(rp.key, []),
                     clients,
                 ))
-            for rp, f in zip(plan.redis, futures, strict=True):
-                timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            try:
+                for rp, f in zip(plan.redis, futures, strict=True):
+                    timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
+            except BaseException:
+                interrupts.CANCELLED.set()  # the other groups' workers stop waiting, so the pool can close now
+                raise
     finally:
         for c in clients.values():
             c.close()
-
+    interrupts.checkpoint("groups-ready", Path(state.state_dir))
 
 
 def topology(state: st.State) -> tuple[dict[Key, list[list[Proc]]], dict[Key, list[Proc]], dict[Key, Proc]]:
@@ -336,7 +351,8 @@ def write_outputs(world: World, state: st.State) -> None:
     """Endpoints of every resource in ``state``, the outputs file, and the templates/secrets the next ``up`` diffs."""
     shards_of, mem_nodes, proxies = topology(state)
     plan = Plan(redis=state.redis, memcached=state.memcached)
-    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies)
+    front = next((p for p in state.procs if p.kind == "front"), None)
+    world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies, front)
     state.endpoints = {f"{k[0]}/{k[1]}": v for k, v in world.endpoints.items()}
     outputs = world.evaluate_outputs()
     _add_local_outputs(outputs, world, plan, state)
@@ -344,6 +360,7 @@ def write_outputs(world: World, state: st.State) -> None:
     out_path = Path(state.outputs_file)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(outputs, indent=2) + "\n")
+    interrupts.checkpoint("outputs-written", Path(state.state_dir))
 
 
 def _bring_up_group(
@@ -429,8 +446,9 @@ def _endpoints(
     shards_of: dict[Key, list[list[Proc]]],
     mem_nodes: dict[Key, list[Proc]],
     proxies: dict[Key, Proc],
+    front: Proc | None = None,
 ) -> dict[Key, dict[str, str]]:
-    """``Fn::GetAtt`` values of every emulated resource.
+    """``Fn::GetAtt`` values of every emulated resource (``preferred`` nodes by their TLS+plain front port).
 
     Sentinel-managed groups get the endpoint proxy's ports (they follow failovers like ElastiCache's DNS names);
     other groups' endpoints are the node ports themselves (their primary never moves).
@@ -442,41 +460,46 @@ def _endpoints(
         attrs: dict[str, Any] = {}
         if rp.resource_type == "ReplicationGroup":
             if rp.cluster_mode:
-                for k, v in _endpoint(primary.port).items():
+                for k, v in _endpoint(_client_port(primary)).items():
                     attrs[f"ConfigurationEndPoint.{k}"] = v
             else:
                 replicas = groups[0][1:]
                 reader = replicas[0] if replicas else primary
                 proxy = proxies.get(rp.key)
-                primary_port = proxy.endpoints["primary"] if proxy else primary.port
-                reader_port = proxy.endpoints["reader"] if proxy else reader.port
+                primary_port = proxy.endpoints["primary"] if proxy else _client_port(primary)
+                reader_port = proxy.endpoints["reader"] if proxy else _client_port(reader)
                 for k, v in _endpoint(primary_port).items():
                     attrs[f"PrimaryEndPoint.{k}"] = v
                 for k, v in _endpoint(reader_port).items():
                     attrs[f"ReaderEndPoint.{k}"] = v
                 attrs["ReadEndPoint.Addresses"] = ",".join(LOOPBACK for _ in replicas)
-                attrs["ReadEndPoint.Ports"] = ",".join(str(r.port) for r in replicas)
+                attrs["ReadEndPoint.Ports"] = ",".join(str(_client_port(r)) for r in replicas)
                 attrs["ReadEndPoint.Addresses.List"] = [LOOPBACK for _ in replicas]
-                attrs["ReadEndPoint.Ports.List"] = [str(r.port) for r in replicas]
+                attrs["ReadEndPoint.Ports.List"] = [str(_client_port(r)) for r in replicas]
         elif rp.resource_type == "ServerlessCache":
             reader = groups[0][1] if len(groups[0]) > 1 else primary
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"Endpoint.{k}"] = v
-            for k, v in _endpoint(reader.port).items():
+            for k, v in _endpoint(_client_port(reader)).items():
                 attrs[f"ReaderEndpoint.{k}"] = v
         else:  # single-node Redis CacheCluster
-            for k, v in _endpoint(primary.port).items():
+            for k, v in _endpoint(_client_port(primary)).items():
                 attrs[f"RedisEndpoint.{k}"] = v
         out[rp.key] = attrs
     for mp in plan.memcached:
         first = mem_nodes[mp.key][0]
+        config_port = front.endpoints.get(fronts.memcached_config_key(mp)) if front else None
         attrs = {}
         names = ("Endpoint", "ReaderEndpoint") if mp.resource_type == "ServerlessCache" else ("ConfigurationEndpoint",)
         for prefix in names:
-            for k, v in _endpoint(first.port).items():
+            for k, v in _endpoint(config_port or first.port).items():
                 attrs[f"{prefix}.{k}"] = v
         out[mp.key] = attrs
     return out
+
+
+def _client_port(node: Proc) -> int:
+    return node.front_port or node.port
 
 
 def contract_prefixes(values: dict[str, str]) -> list[str]:
@@ -497,7 +520,7 @@ def plan_for_prefix(state: st.State, stack: str, prefix: str) -> RedisPlan | Mem
 
 
 def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: Plan, state: st.State) -> None:
-    """Add ``<P>AuthToken`` / ``<P>CaFile`` (docs/outputs-contract.md, local emulation additions)."""
+    """Add ``<P>AuthToken`` / ``<P>CaFile`` / ``<P>LocalUsers`` (docs/outputs-contract.md, local emulation)."""
     all_plans: list[RedisPlan | MemcachedPlan] = [*plan.redis, *plan.memcached]
     for stack, values in outputs.items():
         for prefix in contract_prefixes(values):
@@ -513,8 +536,20 @@ def _add_local_outputs(outputs: dict[str, dict[str, str]], world: World, plan: P
                 token = target.auth_token
             if token is not None:
                 values[f"{prefix}AuthToken"] = token
+            if isinstance(target, RedisPlan) and target.users is not None:
+                values[f"{prefix}LocalUsers"] = local_users(target)
             if tls and state.ca_file:
                 values[f"{prefix}CaFile"] = state.ca_file
+
+
+def local_users(plan: RedisPlan) -> str:
+    """``<P>LocalUsers``: JSON ``{"<user name>": {"password": "<pw>" | null, "iam": bool}}`` for every RBAC user
+    of the cache (its first password; ``null`` for IAM and no-password users, which accept any password locally)."""
+    users = {
+        u.name: {"password": u.passwords[0] if u.passwords and not u.iam else None, "iam": u.iam}
+        for u in plan.users or [] if u.source != "implicit"
+    }
+    return json.dumps(users, sort_keys=True)
 
 
 def _plan_for_prefix(
@@ -535,7 +570,6 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
     n = len(state.procs)
     log(f"up: {len(plan.redis) + len(plan.memcached)} caches, {n} processes, ready in {state.ready_seconds:.2f}s "
         f"(state {state.state_dir}, outputs {state.outputs_file})")
-    server = next((v for k, v in state.binaries.items() if "server" in k), "redis-server")
     for rp in plan.redis:
         procs = state.procs_of(rp.stack, rp.logical_id)
         topo = (f"cluster mode: {len(rp.shards)} shard(s) x (1 primary + {rp.shards[0].replicas} replica(s))"
@@ -547,8 +581,7 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
         endpoint = state.endpoints.get(f"{rp.stack}/{rp.logical_id}", {})
         ports = ", ".join(f"{k}={v}" for k, v in endpoint.items() if k.endswith(".Port"))
         log(f"  {rp.stack}/{rp.logical_id} [{rp.resource_type} {rp.group_id}]")
-        log(f"    engine: {rp.engine} {rp.engine_version} requested -> running {server}"
-            + ("" if rp.engine == "redis" or "valkey" in server else " (Valkey not installed: Redis OSS runs instead)"))
+        log(f"    engine: {rp.engine} {rp.engine_version} requested -> running {_running_server(state, procs)}")
         log(f"    {topo}; TLS {rp.tls}; {auth}; maxmemory-policy {rp.maxmemory_policy}; {rp.memory_note}")
         log(f"    {len(procs)} processes; {ports}")
         if rp.parameters:
@@ -576,6 +609,12 @@ def _print_up(plan: Plan, state: st.State, log: Log) -> None:
         log(f"  warning: {w}")
 
 
+def _running_server(state: st.State, procs: list[Proc]) -> str:
+    """``valkey-server 8.0.1``: the binary and version the resource's server processes run."""
+    binary = next((p.argv[0] for p in procs if p.kind == "redis" and p.argv), "")
+    return state.binaries.get(binary, binary or "?")
+
+
 # ------------------------------------------------------------------------------------------------ down
 def down(
     state_dir: Path, log: Log = print, keep_outputs: bool = False, *,
@@ -587,6 +626,8 @@ def down(
     (``final_snapshot=False``: ``--no-final-snapshot``), as CloudFormation does when the stack is deleted.
     """
     state_dir = state_dir.resolve()
+    if not (state_dir / st.STATE_FILE).is_file() and st.journaled(state_dir):
+        return _down_journaled(state_dir, log)
     if not (state_dir / st.STATE_FILE).is_file():
         log(f"down: nothing running from {state_dir}")
         if state_dir.is_dir() and not any(c.name != st.LOCK_FILE for c in state_dir.iterdir()):
@@ -609,6 +650,20 @@ def down(
         log(f"down: {p}")
     log(f"down: stopped {len(live)} processes, removed {state_dir}"
         + ("" if keep_outputs else f" and {outputs}"))
+    return 1 if problems else 0
+
+
+def _down_journaled(state_dir: Path, log: Log) -> int:
+    """``down`` after an ``up`` that was killed before it saved its state: stop what the journal records."""
+    with st.locked(state_dir):
+        procs = st.journaled(state_dir)
+        live = [p for p in procs if runtime.is_ours(p)]
+        problems = runtime.stop(procs)
+    for p in problems:
+        log(f"down: {p}")
+    if not problems:
+        st.remove_state_dir(state_dir)
+    log(f"down: stopped {len(live)} processes of an interrupted `up` (from {st.JOURNAL_FILE}), removed {state_dir}")
     return 1 if problems else 0
 
 
@@ -701,11 +756,22 @@ def _proxy_status(proc: Proc, state: st.State) -> NodeStatus:
     return row
 
 
+def _front_status(proc: Proc) -> NodeStatus:
+    row = NodeStatus(proc, runtime.is_ours(proc), role="endpoints")
+    if row.alive:
+        closed = [name for name, port in proc.endpoints.items() if not runtime.port_open(port)]
+        row.health = "ok" if not closed else f"error: not listening: {', '.join(closed)}"
+        row.detail = f"{len(proc.endpoints)} front ports (TLS+plain sniffed, Memcached auto discovery)"
+    return row
+
+
 def _status_of(proc: Proc, state: st.State) -> NodeStatus:
     if proc.kind == "memcached":
         return _memcached_status(proc, state)
     if proc.kind == "proxy":
         return _proxy_status(proc, state)
+    if proc.kind == "front":
+        return _front_status(proc)
     return _redis_status(proc, state)
 
 
@@ -741,7 +807,7 @@ def status(state_dir: Path, log: Log = print, as_json: bool = False) -> int:
         plans = {p.key: p for p in state.redis}
         for key, rp in plans.items():
             log(f"{key[0]}/{key[1]}: {rp.engine} {rp.engine_version} requested, running "
-                f"{', '.join(v for k, v in state.binaries.items() if 'server' in k)}; TLS {rp.tls}; "
+                f"{_running_server(state, state.procs_of(*key))}; TLS {rp.tls}; "
                 f"maxmemory-policy {rp.maxmemory_policy}")
         for s in state.skipped:
             log(f"not emulated: {s.stack}/{s.logical_id} ({s.resource_type}): {s.reason}")

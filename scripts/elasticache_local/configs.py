@@ -93,6 +93,8 @@ def redis_conf(plan: RedisPlan, node: Proc, env: Env, *, replicaof: int | None) 
             f"cluster-port {node.cport}",
             "cluster-replica-validity-factor 0",
         ]
+        if node.front_port:  # redirects and CLUSTER SLOTS name the port that accepts TLS and plain text
+            lines += [f"cluster-announce-port {node.front_port}", f"cluster-announce-tls-port {node.front_port}"]
     if replicaof is not None:
         lines.append(f"replicaof {LOOPBACK} {replicaof}")
     if plan.global_secondary:
@@ -157,4 +159,5 @@ def user_summary(users: list[AclUser] | None) -> str:
     """``alice(on), default(off)`` style."""
     if users is None:
         return ""
-    return ", ".join(f"{u.name}({'on' if u.enabled else 'off'})" for u in users)
+    return ", ".join(f"{u.name}({'on' if u.enabled else 'off'}{', IAM: any token accepted locally' if u.iam else ''})"
+                     for u in users)

@@ -187,7 +187,7 @@ def _report(r: DrillResult, log: Log) -> None:
 
 def _by_port(state: st.State, rp: RedisPlan, port: int) -> Proc | None:
     for p in state.procs_of(rp.stack, rp.logical_id):
-        if p.kind == "redis" and p.port == port:
+        if p.kind == "redis" and port in (p.port, p.front_port):
             return p
     return None
 
@@ -471,7 +471,7 @@ def _control_plane_takeover(state: st.State, rp: RedisPlan, old: Proc, nodes: li
         c = node_client(p, state.admin_password, state.ca_file, timeout=0.5)
         try:
             info = c.info("replication")
-            if info.get("role") == "slave" and int(info.get("master_port", 0)) == old.port:
+            if info.get("role") == "slave" and int(info.get("master_port", 0)) in (old.port, old.front_port):
                 offset = int(info.get("slave_repl_offset", 0))
                 if best is None or offset > best[0]:
                     best = (offset, p)

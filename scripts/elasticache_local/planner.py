@@ -446,10 +446,11 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
     _apply_parameters(plan, pg_params)
     _apply_memory(plan, memory_gib(node_type), f"node type {node_type}")
     _apply_tls(plan, props)
-    if plan.tls == "preferred" and plan.cluster_mode:
+    if plan.tls == "preferred":
         plan.notes.append(
-            "TLS preferred: every node has a TLS and a plain-text port, but Redis OSS 7.0 cluster redirects and "
-            "CLUSTER SLOTS always name the TLS port (per-transport redirects need Redis 7.2+/Valkey)"
+            "TLS preferred: each node's endpoint port accepts TLS and plain text (first byte sniffed, forwarded to the "
+            "node's TLS or plain port)" + ("; nodes announce that port, so redirects work for both" if plan.cluster_mode
+                                           else "")
         )
     _apply_auth(world, st, plan, props.get("AuthToken"), props.get("UserGroupIds"))
     if props.get("Port") is not None:
@@ -634,8 +635,10 @@ def _acl_user(world: World, key: tuple[str, str]) -> AclUser:
     nopass = as_bool(props.get("NoPasswordRequired")) or mtype == "no-password-required"
     user = AclUser(name=name, rules=rules, passwords=passwords, nopass=nopass, source=where)
     if mtype == "iam":
-        user.passwords = [world.store.value(f"iam-auth:{key[0]}/{key[1]}")]
-        user.source += " (IAM authentication emulated with a local password)"
+        # An IAM auth token is a SigV4-signed request that only ElastiCache can verify: locally the user accepts
+        # any password/token (``nopass``), and the outputs file says so (``<P>LocalUsers``).
+        user.passwords, user.nopass, user.iam = [], True, True
+        user.source += " (IAM authentication: any token accepted locally)"
     if any(is_placeholder(p) for p in user.passwords):
         raise PlanError(f"{where}: a password cannot be resolved locally")
     return user

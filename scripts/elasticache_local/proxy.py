@@ -1,4 +1,9 @@
-"""Stable primary and reader endpoints for Sentinel-managed groups: the local stand-in for ElastiCache's DNS names.
+"""Endpoint process: Sentinel-following primary/reader endpoints, one-port TLS+plain fronts, Memcached discovery.
+
+Besides the ``primary``/``reader`` endpoints below, the same process serves the ``front`` ports of ``preferred``
+TLS nodes and Memcached configuration endpoints (``memcached-config``); see ``sniff.py``.
+
+Stable primary and reader endpoints for Sentinel-managed groups: the local stand-in for ElastiCache's DNS names.
 
 ElastiCache's primary endpoint is a DNS name that moves to the new primary after a failover; its reader endpoint
 spreads connections over the replicas. Locally both are ports of this small TCP forwarder (one process per state
@@ -22,6 +27,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+try:  # run as a script (python proxy.py CONFIG) or imported as elasticache_local.proxy
+    from . import sniff
+except ImportError:  # pragma: no cover - script mode
+    import sniff  # type: ignore[no-redef]
+
 LOOPBACK = "127.0.0.1"
 CACHE_SECONDS = 0.2
 
@@ -36,6 +46,8 @@ class Endpoint:
     sentinels: list[int]
     tls: bool
     fallback: int  # where to go if no Sentinel answers (the initial primary)
+    #: ``preferred`` TLS: a node's TLS port -> its plain-text port (plain clients are sent there).
+    plain_of: dict[str, int] | None = None
 
 
 class _Resolver:
@@ -128,12 +140,31 @@ async def _pipe(src: asyncio.StreamReader, dst: asyncio.StreamWriter) -> None:
             dst.close()
 
 
+async def _splice(first: bytes, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter, port: int,
+                  tls: ssl.SSLContext | None = None) -> None:
+    """Connect to ``port`` (over TLS with ``tls``), send the bytes already read, then copy both ways."""
+    try:
+        up_r, up_w = await asyncio.wait_for(asyncio.open_connection(
+            LOOPBACK, port, ssl=tls, server_hostname=LOOPBACK if tls else None), timeout=1.0)
+    except (TimeoutError, OSError):
+        client_w.close()
+        return
+    if first:
+        up_w.write(first)
+    await asyncio.gather(_pipe(client_r, up_w), _pipe(up_r, client_w))
+
+
 def _handler(ep: Endpoint, resolver: _Resolver) -> Any:
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        first = b""
+        if ep.plain_of is not None:  # preferred TLS: the first bytes say which transport the client speaks
+            first = await client_r.read(65536)
         upstream = None
         for attempt in range(2):
             ports = await resolver.targets(ep, fresh=attempt > 0)
             port = random.choice(ports)
+            if ep.plain_of is not None and not sniff.is_tls(first):
+                port = ep.plain_of.get(str(port), port)
             try:
                 upstream = await asyncio.wait_for(asyncio.open_connection(LOOPBACK, port), timeout=1.0)
                 break
@@ -143,7 +174,41 @@ def _handler(ep: Endpoint, resolver: _Resolver) -> Any:
             client_w.close()
             return
         up_r, up_w = upstream
+        if first:
+            up_w.write(first)
         await asyncio.gather(_pipe(client_r, up_w), _pipe(up_r, client_w))
+
+    return handle
+
+
+def _front_handler(tls_port: int, plain_port: int) -> Any:
+    """One node's front port: TLS clients to ``tls_port``, plain-text clients to ``plain_port``."""
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        first = await client_r.read(65536)
+        await _splice(first, client_r, client_w, tls_port if sniff.is_tls(first) else plain_port)
+
+    return handle
+
+
+def _discovery_handler(target: int, body: bytes, upstream_tls: ssl.SSLContext | None) -> Any:
+    """A Memcached configuration endpoint: answer auto discovery, forward anything else to ``target``."""
+    async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
+        while True:
+            try:
+                line = await client_r.readuntil(b"\n")
+            except (asyncio.IncompleteReadError, asyncio.LimitOverrunError, ConnectionError) as exc:
+                partial = getattr(exc, "partial", b"")
+                if partial:
+                    await _splice(partial, client_r, client_w, target, upstream_tls)
+                else:
+                    client_w.close()
+                return
+            reply = sniff.discovery_reply(line, body)
+            if reply is None:
+                await _splice(line, client_r, client_w, target, upstream_tls)
+                return
+            client_w.write(reply)
+            await client_w.drain()
 
     return handle
 
@@ -152,9 +217,22 @@ async def serve(config: dict[str, Any]) -> None:
     """Listen on every configured endpoint until SIGTERM."""
     resolver = _Resolver(config.get("ca_file"))
     servers = []
-    for raw in config["endpoints"]:
+    for raw in config.get("endpoints", []):
         ep = Endpoint(**raw)
         servers.append(await asyncio.start_server(_handler(ep, resolver), LOOPBACK, ep.listen, reuse_address=True))
+    for front in config.get("fronts", []):
+        servers.append(await asyncio.start_server(_front_handler(front["tls"], front["plain"]), LOOPBACK,
+                                                  front["listen"], reuse_address=True))
+    for mc in config.get("memcached_config", []):
+        server_tls = client_tls = None
+        if mc.get("tls"):
+            server_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            server_tls.load_cert_chain(mc["tls"]["cert"], mc["tls"]["key"])
+            client_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+            client_tls.load_verify_locations(cafile=mc["tls"]["ca"])
+        handler = _discovery_handler(mc["target"], mc["body"].encode(), client_tls)
+        servers.append(await asyncio.start_server(handler, LOOPBACK, mc["listen"], ssl=server_tls,
+                                                  reuse_address=True))
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):

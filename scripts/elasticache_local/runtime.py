@@ -22,7 +22,7 @@ LOOPBACK = "127.0.0.1"
 class Proc:
     """One process the emulator started (or will start)."""
 
-    kind: str  # redis | sentinel | memcached
+    kind: str  # redis | sentinel | memcached | proxy | front
     stack: str
     resource: str  # logical id
     group: str  # physical id (replication group id, serverless cache name, cache cluster id)
@@ -33,6 +33,8 @@ class Proc:
     plain_port: int | None = None
     tls_port: int | None = None
     cport: int | None = None
+    #: ``preferred`` TLS: the port that accepts both TLS and plain text (``fronts.py``); clients use it.
+    front_port: int | None = None
     shard: int | None = None
     role: str = ""  # initial role: primary | replica | sentinel | memcached
     slots: str = ""
@@ -61,15 +63,29 @@ class Proc:
 def allocate_ports(count: int) -> list[int]:
     """``count`` distinct free TCP ports on 127.0.0.1 (held open together, so no duplicates)."""
     socks: list[socket.socket] = []
+    bound = 0
     try:
         for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind((LOOPBACK, 0))
-            socks.append(s)
+            socks.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            socks[-1].bind((LOOPBACK, 0))
+            bound += 1
         return [s.getsockname()[1] for s in socks]
+    except OSError as exc:
+        too_many_files = exc.errno in (errno.EMFILE, errno.ENFILE)
+        hint = (f"raise the open-files limit (ulimit -n, now {_nofile_limit()})" if too_many_files
+                else "free some loopback ports (the kernel's ip_local_port_range is exhausted)")
+        raise EmulatorError(
+            f"ports: could not reserve {count} free loopback ports (got {bound}): {exc.strerror}; {hint}"
+        ) from exc
     finally:
         for s in socks:
             s.close()
+
+
+def _nofile_limit() -> int:
+    import resource
+
+    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
 
 
 def start_ticks(pid: int) -> int:
@@ -127,7 +143,8 @@ def log_tail(proc: Proc, lines: int = 8) -> str:
     return "\n".join(text.strip().splitlines()[-lines:])
 
 
-def _port_open(port: int) -> bool:
+def port_open(port: int) -> bool:
+    """True when something accepts connections on ``127.0.0.1:port``."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
         s.settimeout(0.2)
         return s.connect_ex((LOOPBACK, port)) == 0
@@ -142,9 +159,10 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
         for proc, child in pending:
             if child.poll() is not None:
                 raise EmulatorError(
-                    f"{proc.kind} {proc.name} exited with status {child.returncode} on start:\n{log_tail(proc)}"
+                    f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
+                    f"{child.returncode} on start:\n{log_tail(proc)}"
                 )
-            if not _port_open(proc.port):
+            if not port_open(proc.port):
                 still.append((proc, child))
         pending = still
         if pending:

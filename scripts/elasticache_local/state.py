@@ -18,6 +18,8 @@ from .model import MemcachedPlan, RedisPlan, Skipped
 from .runtime import Proc, is_ours
 
 STATE_FILE = "state.json"
+#: One JSON line per process, appended the moment it starts (``down`` reads it when ``up`` died before saving).
+JOURNAL_FILE = "started.jsonl"
 LOCK_FILE = ".lock"
 DEFAULT_STATE_DIR = ".local-elasticache"
 DEFAULT_OUTPUTS_FILE = "local-outputs.json"
@@ -120,6 +122,26 @@ def load(state_dir: Path) -> State | None:
         return State.from_json(json.loads(path.read_text()))
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise EmulatorError(f"{path}: unreadable state file ({exc}); remove {state_dir} by hand") from exc
+
+
+def record_started(state_dir: Path, proc: Proc) -> None:
+    """Append ``proc`` (pid + start time) to the journal right after it started."""
+    fd = os.open(state_dir / JOURNAL_FILE, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    with os.fdopen(fd, "a") as fh:
+        fh.write(json.dumps(proc.to_json()) + "\n")
+
+
+def journaled(state_dir: Path) -> list[Proc]:
+    """Every process the journal records (a torn last line, from a kill mid-write, is skipped)."""
+    try:
+        lines = (state_dir / JOURNAL_FILE).read_text().splitlines()
+    except OSError:
+        return []
+    procs = []
+    for line in lines:
+        with contextlib.suppress(ValueError, TypeError):
+            procs.append(Proc.from_json(json.loads(line)))
+    return procs
 
 
 def save(state: State) -> None:

@@ -33,7 +33,7 @@ def test_cli_up_status_down_leaves_nothing_behind(tmp_path: Path) -> None:
     assembly = str(TEMPLATES / "serverless")
     up = _run("up", "--assembly", assembly, cwd=tmp_path)
     assert up.returncode == 0, up.stderr
-    assert "valkey 8 requested -> running redis-server" in up.stdout
+    assert "valkey 8 requested -> running valkey-server 8." in up.stdout
     state_dir = tmp_path / st.DEFAULT_STATE_DIR
     outputs = tmp_path / st.DEFAULT_OUTPUTS_FILE
     state = st.load(state_dir)

@@ -43,7 +43,7 @@ def test_memcached_one_process_per_node_with_tls(pages: Running) -> None:
     nodes = pages.procs("PagesCluster0001", "memcached")
     assert len(nodes) == 2
     out = pages.outputs["Pages"]
-    assert int(out["PagesEndpointPort"]) == nodes[0].port
+    assert int(out["PagesEndpointPort"]) not in {n.port for n in nodes}  # the configuration endpoint
     assert "PagesAuthToken" not in out
     ctx = ssl.create_default_context(cafile=out["PagesCaFile"])
     client = HashClient([("127.0.0.1", n.port) for n in nodes], tls_context=ctx, connect_timeout=2, timeout=2)
@@ -52,6 +52,50 @@ def test_memcached_one_process_per_node_with_tls(pages: Running) -> None:
     assert [client.get(f"page:{i}") for i in range(20)] == [f"body{i}".encode() for i in range(20)]
     per_node = [MemcacheClient(("127.0.0.1", n.port), tls_context=ctx).stats()[b"curr_items"] for n in nodes]
     assert sum(per_node) == 20 and all(per_node)  # keys spread over both nodes
+
+
+def _discover(out: dict[str, str]) -> bytes:
+    ctx = ssl.create_default_context(cafile=out["PagesCaFile"])
+    address = (out["PagesEndpointAddress"], int(out["PagesEndpointPort"]))
+    with socket.create_connection(address, timeout=2) as raw, ctx.wrap_socket(raw, server_hostname=address[0]) as tls:
+        tls.sendall(b"config get cluster\r\n")
+        reply = b""
+        while not reply.endswith(b"END\r\n"):
+            chunk = tls.recv(4096)
+            assert chunk, reply
+            reply += chunk
+        return reply
+
+
+def test_configuration_endpoint_answers_auto_discovery_with_every_node(pages: Running) -> None:
+    """ElastiCache's format: CONFIG cluster 0 <len>\\r\\n<version>\\n<host>|<ip>|<port> ...\\n\\r\\nEND\\r\\n."""
+    nodes = pages.procs("PagesCluster0001", "memcached")
+    reply = _discover(pages.outputs["Pages"])
+    header, _, rest = reply.partition(b"\r\n")
+    assert header.startswith(b"CONFIG cluster 0 ")
+    body = rest[: int(header.split()[-1])]
+    assert rest[len(body):] == b"\r\nEND\r\n"
+    version, entries = body.decode().rstrip("\n").split("\n")
+    assert int(version) >= 1
+    assert [e.split("|") for e in entries.split(" ")] == [["127.0.0.1", "127.0.0.1", str(n.port)] for n in nodes]
+
+
+def test_a_client_built_from_auto_discovery_uses_every_node(pages: Running) -> None:
+    out = pages.outputs["Pages"]
+    _, _, rest = _discover(out).partition(b"\r\n")
+    servers = [(e.split("|")[1], int(e.split("|")[2])) for e in rest.decode().split("\n")[1].split(" ")]
+    ctx = ssl.create_default_context(cafile=out["PagesCaFile"])
+    client = HashClient(servers, tls_context=ctx, connect_timeout=2, timeout=2)
+    for i in range(20):
+        client.set(f"found:{i}", b"x")
+    per_node = [MemcacheClient(s, tls_context=ctx).stats()[b"curr_items"] for s in servers]
+    assert len(servers) == 2 and all(per_node)
+    # Anything but discovery on the configuration endpoint reaches node 1, like a plain Memcached address.
+    endpoint = MemcacheClient((out["PagesEndpointAddress"], int(out["PagesEndpointPort"])), tls_context=ctx)
+    assert endpoint.get("found:0") in (b"x", None)
+    endpoint.set("via-config-endpoint", b"1")
+    assert MemcacheClient(servers[0], tls_context=ctx).get("via-config-endpoint") == b"1"
+    client.delete_many([f"found:{i}" for i in range(20)] + ["via-config-endpoint"])
 
 
 def test_memcached_refuses_plain_text(pages: Running) -> None:

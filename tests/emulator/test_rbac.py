@@ -32,7 +32,7 @@ def test_every_node_has_exactly_the_group_s_users(env: Running) -> None:
     assert len(nodes) == 2
     for p in nodes:
         users = set(env.admin(p).acl_users())
-        assert users == {"default", "app", "reader", ADMIN_USER}
+        assert users == {"default", "app", "reader", "app-iam", ADMIN_USER}
 
 
 def test_default_user_is_disabled(env: Running) -> None:
@@ -83,6 +83,43 @@ def test_reader_can_only_read(env: Running) -> None:
 def test_wrong_credentials_rejected(env: Running, username: str, password: str) -> None:
     with pytest.raises(redis.AuthenticationError):
         env.client(STACK, PREFIX, username=username, password=password).ping()
+
+
+def _local_users(env: Running) -> dict[str, dict[str, object]]:
+    users: dict[str, dict[str, object]] = json.loads(env.outputs[STACK][f"{PREFIX}LocalUsers"])
+    return users
+
+
+def test_outputs_list_every_user_with_its_local_credentials(env: Running) -> None:
+    """<P>LocalUsers: the secret-held passwords resolved, literal ones as written, IAM users password null."""
+    users = _local_users(env)
+    assert set(users) == {"default", "app", "reader", "app-iam"}
+    assert users["app"] == {"password": _app_password(env), "iam": False}
+    assert users["reader"] == {"password": "reader-password-0123456789", "iam": False}
+    assert users["app-iam"] == {"password": None, "iam": True}
+    default_pw = users["default"]["password"]
+    assert isinstance(default_pw, str) and len(default_pw) == 20  # from DefaultSecret (PasswordLength 20)
+
+
+def test_every_enabled_user_logs_in_with_what_the_outputs_file_gives(env: Running) -> None:
+    for name, user in _local_users(env).items():
+        if name == "default":
+            continue  # "off" in the template: disabled even with its password
+        password = user["password"] if isinstance(user["password"], str) else "any-iam-auth-token"
+        c = env.client(STACK, PREFIX, username=name, password=password)
+        assert c.get("app:probe") is None  # every enabled user may read app:* (AUTH happened on connect)
+    with pytest.raises(redis.AuthenticationError):
+        env.client(STACK, PREFIX, username="default", password=str(_local_users(env)["default"]["password"])).ping()
+
+
+def test_iam_user_accepts_any_token_but_keeps_its_access_string(env: Running) -> None:
+    iam = env.client(STACK, PREFIX, username="app-iam", password="a-sigv4-token-nobody-can-verify-offline")
+    assert iam.set("app:iam", "1") is True
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        iam.set("other:iam", "1")
+    with pytest.raises(redis.exceptions.NoPermissionError):
+        iam.execute_command("CONFIG", "GET", "maxmemory")  # not in +@read +@write
+    iam.delete("app:iam")
 
 
 def test_replica_has_the_same_acl(env: Running) -> None:

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import redis
 
 from elasticache_local import state as st
 from elasticache_local.clients import node_client, parse_cluster_nodes

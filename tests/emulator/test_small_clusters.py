@@ -1,9 +1,11 @@
-"""Cluster mode with 1 and 2 shards (even slot split), TLS ``preferred`` (TLS and plain-text ports), parameters
+"""Cluster mode with 1 and 2 shards (even slot split), TLS ``preferred`` (one port for TLS and plain text, in
+cluster mode and not, with and without Sentinel), parameters
 with defaults and ``Fn::If`` conditions. Real redis-server cluster nodes; one ``up`` for the module."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 import redis
@@ -43,7 +45,7 @@ def test_even_slot_split_and_node_count(env: Running, resource: str, slots: list
 
 def test_tls_preferred_serves_tls_and_plain_text(env: Running) -> None:
     for p in env.procs("TwoShards", "redis"):
-        assert p.tls_port and p.plain_port and p.port == p.tls_port
+        assert p.tls_port and p.plain_port and p.front_port and p.port == p.tls_port
         assert env.client(STACK, "Two", port=p.tls_port, password=None).ping() is True
         assert env.client(STACK, "Two", port=p.plain_port, password=None, tls=False).ping() is True
 
@@ -84,20 +86,50 @@ def test_unknown_group_is_a_clear_error(env: Running) -> None:
         drill(env.state_dir, "TwoShards", shard=3, log=lambda _l: None)
 
 
-def test_tls_clients_are_redirected_to_tls_ports(env: Running) -> None:
-    """TLS ``preferred`` in cluster mode: redirects name TLS ports (Redis OSS 7.0 announces one port per node;
-    plain-text clients reach each node's plain-text port directly; the plan records this gap)."""
+def _cluster_client(env: Running, *, tls: bool) -> redis.RedisCluster:
+    out = env.outputs[STACK]
+    kwargs: dict[str, Any] = {"host": out["TwoEndpointAddress"], "port": int(out["TwoEndpointPort"]),
+                              "decode_responses": True, "socket_timeout": 5}
+    if tls:
+        kwargs.update(ssl=True, ssl_ca_certs=out["TwoCaFile"])
+    return redis.RedisCluster(**kwargs)
+
+
+@pytest.mark.parametrize("tls", [True, False], ids=["tls", "plain"])
+def test_preferred_cluster_endpoint_port_serves_tls_and_plain_cluster_clients(env: Running, tls: bool) -> None:
+    """One port per node for both transports: the outputs' endpoint, and every port CLUSTER SLOTS/MOVED name."""
     nodes = env.procs("TwoShards", "redis")
-    tls_ports = {p.tls_port for p in nodes}
-    c = env.client(STACK, "Two", port=nodes[0].tls_port, password=None)
-    moved = []
-    for key in ("a", "b", "c", "d", "e", "f", "g", "h"):
-        try:
-            c.get(key)
-        except redis.exceptions.MovedError as exc:
-            moved.append(exc)
-    assert moved
-    for exc in moved:
-        assert exc.port in tls_ports, str(exc)
-    plan = next(p for p in env.state.redis if p.logical_id == "TwoShards")
-    assert any("redirect" in n for n in plan.notes)
+    fronts = {p.front_port for p in nodes}
+    assert int(env.outputs[STACK]["TwoEndpointPort"]) in fronts
+    assert not fronts & ({p.tls_port for p in nodes} | {p.plain_port for p in nodes})
+    rc = _cluster_client(env, tls=tls)
+    try:
+        keys = [f"k{i}" for i in range(40)]  # both shards
+        for k in keys:
+            rc.set(k, k)
+        assert [rc.get(k) for k in keys] == keys
+        learned = {n.port for n in rc.get_nodes()}
+        assert len(learned) >= 2 and learned <= fronts  # the client only ever learned front ports
+        rc.delete(*keys)
+    finally:
+        rc.close()
+    plain = env.client(STACK, "Two", tls=False, password=None)
+    with pytest.raises(redis.exceptions.MovedError) as moved:
+        for k in ("a", "b", "c", "d", "e", "f"):
+            plain.get(k)
+    assert moved.value.port in fronts
+
+
+@pytest.mark.parametrize("prefix", ["Pair", "Ha"])
+@pytest.mark.parametrize("tls", [True, False], ids=["tls", "plain"])
+def test_preferred_group_endpoints_serve_tls_and_plain(env: Running, prefix: str, tls: bool) -> None:
+    """Cluster mode disabled, without and with Sentinel (endpoint proxy): primary and reader endpoints, both
+    transports, on the ports the outputs file names; the engine is the Valkey the template asks for."""
+    out = env.outputs[STACK]
+    primary = env.client(STACK, prefix, tls=tls, password=None)
+    assert primary.set(f"{prefix}:{tls}", "1") is True
+    assert primary.info("server")["server_name"] == "valkey"
+    reader = env.client(STACK, prefix, port=int(out[f"{prefix}ReaderEndpointPort"]), tls=tls, password=None)
+    assert reader.info("replication")["role"] in ("slave", "master")
+    assert primary.info("replication")["role"] == "master"
+    primary.delete(f"{prefix}:{tls}")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import commands as cmd
-from .. import runtime
+from .. import interrupts, runtime
 from .. import state as st
 from ..errors import EmulatorError
 from ..model import MemcachedPlan, Plan, RedisPlan
@@ -124,8 +124,10 @@ def reconcile(opts: cmd.UpOptions, state_dir: Path, log: Log) -> Reconciled:
         cmd.write_outputs(desired.world, state)
     except BaseException:
         if observed is None:
-            runtime.stop(state.procs)
-            cmd.clean_dir(state_dir)
+            with interrupts.shielded():
+                cmd.stop_started(state, log)
+                if state.outputs:  # written by this call: the caches it names are gone
+                    Path(state.outputs_file).unlink(missing_ok=True)
         else:
             st.save(state)  # what runs now is recorded, so `down` stops it
         raise
@@ -143,10 +145,8 @@ def reconcile(opts: cmd.UpOptions, state_dir: Path, log: Log) -> Reconciled:
 
 def to_create_lookup(plan: Plan, key: tuple[str, str]) -> RedisPlan | MemcachedPlan | None:
     """The plan in ``plan`` of resource ``key`` (None when it is not created in this run)."""
-    for p in [*plan.redis, *plan.memcached]:
-        if p.key == key:
-            return p
-    return None
+    every: list[RedisPlan | MemcachedPlan] = [*plan.redis, *plan.memcached]
+    return next((p for p in every if p.key == key), None)
 
 
 #: Plan fields that are bookkeeping, not configuration: a difference in them alone is no change.
@@ -173,7 +173,7 @@ def _create(plan: Plan, desired: Desired, state: st.State, *, fresh: bool, opts:
             started = [p for p in state.procs if p not in before]
             runtime.stop(started)
             state.procs = before
-            keys = {p.key for p in [*plan.redis, *plan.memcached]}
+            keys = {p.key for p in plan.redis} | {p.key for p in plan.memcached}
             state.redis = [p for p in state.redis if p.key not in keys]
             state.memcached = [p for p in state.memcached if p.key not in keys]
             if attempt == 2:

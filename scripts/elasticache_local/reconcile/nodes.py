@@ -12,6 +12,7 @@ from .. import commands as cmd
 from .. import state as st
 from ..clients import info_fields, parse_cluster_nodes, raw
 from ..configs import Env
+from ..engines import server_argv
 from ..model import RedisPlan
 from ..runtime import LOOPBACK, Proc
 from .observe import client, redis_nodes
@@ -58,10 +59,9 @@ def start_nodes(state: st.State, rp: RedisPlan, wanted: list[tuple[int, str]], r
     cmd.assign_ports(procs, {rp.key: rp})
     children = []
     for proc in procs:
-        binary = cmd.server_binary(rp.engine, "server")
         conf = Path(proc.dir) / "redis.conf"
         configs.write(conf, configs.redis_conf(rp, proc, env, replicaof=None if rp.cluster_mode else replicaof))
-        proc.argv = [binary, str(conf)]
+        proc.argv = server_argv(rp.engine, "server", str(conf))
         state.procs.append(proc)
         children.append((proc, runtime.spawn(proc)))
     st.save(state)

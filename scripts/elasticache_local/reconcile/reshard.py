@@ -12,9 +12,9 @@ move in parallel: far fewer round trips than ``redis-cli --cluster rebalance`` (
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-import time
 from dataclasses import dataclass
 
 import redis

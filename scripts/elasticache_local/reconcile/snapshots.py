@@ -24,10 +24,10 @@ from typing import Any
 
 import redis
 
-from .. import commands as cmd
 from .. import runtime
 from .. import state as st
 from ..cluster import wait_until
+from ..engines import server_argv
 from ..errors import EmulatorError
 from ..model import Plan, RedisPlan
 from ..runtime import LOOPBACK, Proc
@@ -173,7 +173,7 @@ def _load_rdb(state: st.State, rp: RedisPlan, rdb: Path) -> int:
     (port,) = runtime.allocate_ports(1)
     loader = Proc(kind="redis", stack=rp.stack, resource=f"{rp.logical_id}-restore", group=rp.group_id,
                   name=f"{rp.group_id}-restore", port=port, dir=str(work), plain_port=port,
-                  argv=[cmd.server_binary(rp.engine, "server"), "--bind", LOOPBACK, "--port", str(port), "--dir",
+                  argv=[server_argv(rp.engine, "server", "")[0], "--bind", LOOPBACK, "--port", str(port), "--dir",
                         str(work), "--dbfilename", "dump.rdb", "--save", "", "--appendonly", "no",
                         "--protected-mode", "no"])
     state.procs.append(loader)
