@@ -61,8 +61,6 @@ def build_parser() -> argparse.ArgumentParser:
                       f"(default {DEFAULT_SEED_DIR})")
     p_up.add_argument("--allow-replacement", action="store_true",
                       help="apply changes that replace a resource (its data is lost); without it `up` exits 3")
-    p_up.add_argument("--probe", action="store_true",
-                      help="keep reading/writing probe keys while the change applies; report failures and stalls")
 
     p_plan = sub.add_parser("plan", help="print what `up` would change and how; exit 3 when data would be lost")
     up_opts(p_plan)
@@ -118,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
                 synth=args.synth or args.synth_with_npx, synth_with_npx=args.synth_with_npx, app_dir=args.app_dir,
                 stacks=args.stacks, parameters=_parameters(args.parameter),
                 allow_replacement=args.allow_replacement, snapshot_dir=args.snapshot_dir, seed_dir=args.seed_dir,
-                probe=args.probe,
             ))
             return 0
         if args.command == "plan":

@@ -60,8 +60,6 @@ class UpOptions:
     #: Where snapshots live (outside the state dir) and where ``arn:aws:s3:::bucket/key`` seed files are looked up.
     snapshot_dir: Path = Path(".local-elasticache-snapshots")
     seed_dir: Path = Path(".local-elasticache-s3")
-    #: Run a probe client (reads/writes) while the change applies and report failures, stalls, lost writes.
-    probe: bool = False
 
 
 # ------------------------------------------------------------------------------------------------ up

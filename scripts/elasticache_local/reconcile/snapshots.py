@@ -157,12 +157,11 @@ def _target(state: st.State, rp: RedisPlan) -> redis.Redis | redis.RedisCluster:
     if not rp.cluster_mode:
         return client(state, primary, timeout=30)
     from ..acl import ADMIN_USER
-    from ..clients import LocalCaSSLConnection
 
     kwargs: dict[str, Any] = {"host": LOOPBACK, "port": primary.port, "username": ADMIN_USER,
                               "password": state.admin_password, "socket_timeout": 30}
     if primary.tls:
-        kwargs.update(ssl=True, ssl_ca_certs=state.ca_file, connection_class=LocalCaSSLConnection)
+        kwargs.update(ssl=True, ssl_ca_certs=state.ca_file)
     return redis.RedisCluster(**kwargs)
 
 
