@@ -35,12 +35,54 @@ class Engine(enum.StrEnum):
 
 _VERSION_RE = re.compile(r"^(\d+)(?:\.(\d+|x))?(?:\.(\d+))?$")
 
-#: Lowest version ElastiCache offers per engine.
+#: Lowest version node-based caches offer per engine: "ElastiCache node-based caches support Valkey 7.2 and later,
+#: Memcached 1.4.5 and later, and Redis OSS 4.0.10 and later."
+#: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html
 MIN_VERSION: dict[Engine, tuple[int, int, int]] = {
     Engine.VALKEY: (7, 2, 0),
-    Engine.REDIS: (2, 8, 0),
+    Engine.REDIS: (4, 0, 10),
     Engine.MEMCACHED: (1, 4, 5),
 }
+
+#: The versions node-based caches offer (``EngineVersion`` values). Valkey and Redis OSS 6+ are offered per
+#: major.minor (a patch, e.g. ``7.2.6``, may be given); older Redis OSS and Memcached per exact version.
+#: Sources: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/supported-engine-versions.html and
+#: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html (Valkey 8.2, 9.0, 9.1).
+OFFERED_MINORS: dict[Engine, tuple[tuple[int, int], ...]] = {
+    Engine.VALKEY: ((7, 2), (8, 0), (8, 1), (8, 2), (9, 0), (9, 1)),
+    Engine.REDIS: ((6, 0), (6, 2), (7, 0), (7, 1)),
+    Engine.MEMCACHED: (),
+}
+OFFERED_EXACT: dict[Engine, tuple[tuple[int, int, int], ...]] = {
+    Engine.VALKEY: (),
+    Engine.REDIS: ((4, 0, 10), (5, 0, 0), (5, 0, 3), (5, 0, 4), (5, 0, 5), (5, 0, 6)),
+    Engine.MEMCACHED: (
+        (1, 4, 5), (1, 4, 14), (1, 4, 24), (1, 4, 33), (1, 4, 34), (1, 5, 10), (1, 5, 16),
+        (1, 6, 6), (1, 6, 12), (1, 6, 17), (1, 6, 22),
+    ),
+}
+
+
+def _offered(engine: Engine) -> str:
+    minors = [f"{a}.{b}" for a, b in OFFERED_MINORS[engine]]
+    exact = [".".join(map(str, v)) for v in OFFERED_EXACT[engine]]
+    return ", ".join(exact + minors)
+
+
+def check_offered(engine: Engine, version: str, parts: tuple[int, int, int]) -> None:
+    """Reject a version node-based ElastiCache caches do not offer (e.g. ``redis 7.2``, ``valkey 8.3``)."""
+    major, minor, patch = parts
+    if engine is Engine.REDIS and major == 6 and minor == 999:
+        return  # "6.x": the Redis OSS 6 family name CloudFormation accepts
+    if (major, minor) in OFFERED_MINORS[engine]:
+        return
+    if parts in OFFERED_EXACT[engine] or (patch == 999 and any(v[:2] == (major, minor) for v in OFFERED_EXACT[engine])):
+        return
+    if engine is Engine.MEMCACHED and (major, minor) == (1, 6) and patch > 22 and patch != 999:
+        return  # a 1.6 patch newer than this catalog
+    raise fail(
+        "engine_version", version, f"ElastiCache node-based caches offer {engine.value} {_offered(engine)}"
+    )
 
 
 def _parse(version: str) -> tuple[int, int, int]:
@@ -85,6 +127,9 @@ class EngineVersion:
     VALKEY_7_2: ClassVar[EngineVersion]
     VALKEY_8_0: ClassVar[EngineVersion]
     VALKEY_8_1: ClassVar[EngineVersion]
+    VALKEY_8_2: ClassVar[EngineVersion]
+    VALKEY_9_0: ClassVar[EngineVersion]
+    VALKEY_9_1: ClassVar[EngineVersion]
     REDIS_6_2: ClassVar[EngineVersion]
     REDIS_7_0: ClassVar[EngineVersion]
     REDIS_7_1: ClassVar[EngineVersion]
@@ -108,7 +153,8 @@ class EngineVersion:
         parts = _parse(str(version))
         if parts < MIN_VERSION[eng]:
             low = ".".join(str(p) for p in MIN_VERSION[eng])
-            raise fail("engine_version", version, f"ElastiCache offers {eng.value} {low} or later")
+            raise fail("engine_version", version, f"ElastiCache node-based caches offer {eng.value} {low} or later")
+        check_offered(eng, str(version), parts)
         derived = _family(eng, parts)
         if family is not None and family != derived:
             raise fail("family", family, f"{eng.value} {version} uses parameter-group family {derived!r}")
@@ -180,6 +226,42 @@ class EngineVersion:
         return True
 
     @property
+    def supports_durability(self) -> bool:
+        """Durability (Multi-AZ transactional log, ``Durability`` sync/async): Valkey 9.0+.
+
+        Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Durability.Limitations.html
+        """
+        return self.engine is Engine.VALKEY and self._at_least(9, 0)
+
+    @property
+    def supports_cluster_mode_databases(self) -> bool:
+        """Numbered databases (``SELECT 0``-``15``) in cluster mode: Valkey 9.0+.
+
+        Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/engine-versions.html (ElastiCache 9.0)
+        """
+        return self.engine is Engine.VALKEY and self._at_least(9, 0)
+
+    @property
+    def supports_hash_field_expiration(self) -> bool:
+        """TTLs on individual hash fields (``HEXPIRE``...): Valkey 9.0+ (same source)."""
+        return self.engine is Engine.VALKEY and self._at_least(9, 0)
+
+    @property
+    def supports_vector_search(self) -> bool:
+        """Vector search on node-based caches: Valkey 8.2+; full-text and hybrid search: Valkey 9.0+ (same source)."""
+        return self.engine is Engine.VALKEY and self._at_least(8, 2)
+
+    @property
+    def supports_ipv6(self) -> bool:
+        """IPv6 / dual-stack networking: Valkey 7.2+, Redis OSS 6.2+, Memcached 1.6.6+ (Nitro nodes).
+        https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/network-type.html"""
+        if self.engine is Engine.REDIS:
+            return self._at_least(6, 2)
+        if self.engine is Engine.MEMCACHED:
+            return self._at_least(1, 6, 6)
+        return self._at_least(7, 2)
+
+    @property
     def log_types(self) -> frozenset[str]:
         """Log types that can be delivered: ``slow-log`` (Redis OSS 6.0+), ``engine-log`` (6.2+), Valkey both."""
         if self.engine is Engine.MEMCACHED:
@@ -203,6 +285,9 @@ class EngineVersion:
 EngineVersion.VALKEY_7_2 = EngineVersion.of(Engine.VALKEY, "7.2")
 EngineVersion.VALKEY_8_0 = EngineVersion.of(Engine.VALKEY, "8.0")
 EngineVersion.VALKEY_8_1 = EngineVersion.of(Engine.VALKEY, "8.1")
+EngineVersion.VALKEY_8_2 = EngineVersion.of(Engine.VALKEY, "8.2")
+EngineVersion.VALKEY_9_0 = EngineVersion.of(Engine.VALKEY, "9.0")
+EngineVersion.VALKEY_9_1 = EngineVersion.of(Engine.VALKEY, "9.1")
 EngineVersion.REDIS_6_2 = EngineVersion.of(Engine.REDIS, "6.2")
 EngineVersion.REDIS_7_0 = EngineVersion.of(Engine.REDIS, "7.0")
 EngineVersion.REDIS_7_1 = EngineVersion.of(Engine.REDIS, "7.1")

@@ -39,3 +39,24 @@ class EvictionPolicy(enum.StrEnum):
             return cls(value)
         except ValueError:
             raise fail(prop, value, "allowed: " + ", ".join(p.value for p in cls)) from None
+
+
+#: The ``maxmemory-policy`` values data tiering (r6gd nodes) supports: LRU/LFU and ``noeviction``; the random and
+#: TTL policies are not supported, since ElastiCache moves values to SSD by access recency.
+#: Source: https://docs.aws.amazon.com/memorydb/latest/devguide/data-tiering-prerequisites.html (same engine
+#: feature) and https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/data-tiering.html
+DATA_TIERING_POLICIES = (
+    EvictionPolicy.VOLATILE_LRU,
+    EvictionPolicy.ALLKEYS_LRU,
+    EvictionPolicy.VOLATILE_LFU,
+    EvictionPolicy.ALLKEYS_LFU,
+    EvictionPolicy.NOEVICTION,
+)
+
+
+def check_data_tiering_policy(policy: EvictionPolicy | None, data_tiering: bool, prop: str = "eviction_policy") -> None:
+    """Reject an eviction policy data tiering does not support (``None`` = ElastiCache's default, supported)."""
+    if data_tiering and policy is not None and policy not in DATA_TIERING_POLICIES:
+        raise fail(
+            prop, policy.value, "data tiering supports " + ", ".join(p.value for p in DATA_TIERING_POLICIES)
+        )

@@ -98,6 +98,8 @@ def validate_primary(primary: Any) -> _ProvisionedGroup:
     if not engine_version.supports_global_datastore:
         raise fail("primary", str(engine_version), "Global Datastore needs valkey or redis 5.0.6+")
     node_type: NodeType = primary.node_type
+    # "Global datastores are supported on the following instance families in size large and above: M5, M6g, M7g, R5,
+    # R6g, R6gd, R7g, and C7gn." https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Getting-Started.html
     if node_type.is_known and not node_type.global_datastore:
         supported = sorted({n.family for n in NodeType.catalog() if n.global_datastore})
         raise fail(
@@ -105,6 +107,15 @@ def validate_primary(primary: Any) -> _ProvisionedGroup:
             f"node type {node_type.name}",
             "Global Datastore needs one of the node families " + ", ".join(supported) + " (large and up)",
         )
+    durability = getattr(primary, "durability", None)
+    if durability is not None and durability.enabled:
+        # "Durability is not supported with Global Datastores"
+        # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Durability.Limitations.html
+        raise fail("primary", f"durability {durability.value}", "durable groups cannot join a global datastore")
+    network_type = getattr(primary, "network_type", None)
+    if network_type is not None and str(getattr(network_type, "value", network_type)).lower() == "ipv6":
+        # "Global datastores don't support Internet Protocol version 6 (IPv6)." (Prerequisites and limitations)
+        raise fail("primary", "network_type ipv6", "global datastores do not support IPv6-only groups")
     if primary.authentication.kind == "user_group":
         raise fail(
             "primary",
@@ -151,8 +162,8 @@ class GlobalDatastore(Resource):
     """A global datastore with ``primary`` as its primary member; add read-only secondaries in other regions.
 
     :param primary: a ``ReplicationGroup`` or ``ShardedReplicationGroup`` of a stack with a concrete region, on
-        Valkey or Redis OSS 5.0.6+, on a node type with Global Datastore support (m5/m6g/m7g/r5/r6g/r6gd/r7g),
-        with AUTH-token or no authentication.
+        Valkey or Redis OSS 5.0.6+, on a node type with Global Datastore support (m5/m6g/m7g/r5/r6g/r6gd/r7g/c7gn,
+        large and up), with AUTH-token or no authentication, without durability.
     :param global_replication_group_id_suffix: name of the datastore; ElastiCache prefixes it with a region code
         (read the full id from ``global_replication_group_id``). Default: derived from the construct path.
     :param description: Default: the construct path.

@@ -21,6 +21,14 @@ Any cache class adopts the helpers by mixing in ``CacheMetricsMixin`` and implem
 
 CloudWatch allows at most 10 metrics in one metric-math alarm, so ``CacheAlarms`` splits a large group's members
 into chunks (one alarm each) and joins them with a composite alarm that fires when any chunk does.
+
+Member coverage after auto scaling: ElastiCache-supplied node group ids are numbered ``0001`` up to the shard
+limit (https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_NodeGroup.html) and scale-in may remove
+any shard, so a sharded group's helpers enumerate every id ``0001..max shards`` x node ``001..max replicas + 1``;
+members that do not exist publish nothing, array functions combine the series present, and alarms treat missing
+data as not breaching.
+
+Alarm topics: ``CacheAlarms`` adds the ``Allow`` CloudWatch needs to the topic's policy (``allow_alarms_to_publish``).
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from aws_cdk import Duration, Stack
+from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
@@ -401,9 +409,12 @@ class CacheAlarms(Construct):
     skipped when left at their default and are an error when set explicitly.
 
     :param cache: a construct using ``CacheMetricsMixin`` (replication groups, serverless caches, Memcached).
-    :param topic: SNS topic notified on ALARM and OK. When it is encrypted with a ``kms.Key`` of this app, the
-        key policy is extended so CloudWatch can publish (an imported key must already allow
-        ``cloudwatch.amazonaws.com``; the AWS managed ``alias/aws/sns`` key cannot). Default: no actions.
+    :param topic: SNS topic notified on ALARM and OK. A topic of this app gets a policy statement letting this
+        account's CloudWatch alarms publish (see ``allow_alarms_to_publish``), and, when encrypted with a
+        ``kms.Key`` of this app, the key statement CloudWatch needs. An imported topic must already allow
+        ``cloudwatch.amazonaws.com`` ``sns:Publish`` (and its customer managed key ``kms:Decrypt`` /
+        ``kms:GenerateDataKey*``; the AWS managed ``alias/aws/sns`` key cannot): ``topic_policy_managed`` says
+        which case applies. Default: no actions.
     :param hit_rate_percent_below: alarm when the hit rate drops below this. Default: 90 (the guide's target).
     :param evictions_above: alarm when more keys than this are evicted per period, sustained. Default: 0.
     :param memory_percent_above: ``DatabaseMemoryUsagePercentage`` of the fullest node. Default: 80.
@@ -497,11 +508,10 @@ class CacheAlarms(Construct):
         #: every metric alarm created, by kind.
         self.metric_alarms: dict[str, list[cloudwatch.Alarm]] = {}
         where = _describe(cache)
-        key = getattr(topic, "master_key", None) if topic is not None else None
-        if isinstance(key, kms.Key):
-            # CloudWatch publishes to an encrypted topic only if the topic's key lets it (an AWS managed
-            # alias/aws/sns key never does); keys defined in this app get the statement here.
-            key.grant(iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*")
+        #: Whether this construct could add the publish statement to the topic's policy (``False`` for an
+        #: imported topic, whose policy it cannot see: that topic must already allow what
+        #: ``allow_alarms_to_publish`` documents).
+        self.topic_policy_managed = allow_alarms_to_publish(topic) if topic is not None else False
         for spec, threshold in plan:
             kind = _KINDS[spec.kind]
             per_chunk = max(1, MAX_METRICS_PER_ALARM // cache._metrics_per_series(spec.kind))
@@ -547,6 +557,58 @@ class CacheAlarms(Construct):
                 watched.add_alarm_action(action)
                 watched.add_ok_action(action)
             self.alarms[spec.kind] = watched
+
+
+#: The service principal CloudWatch alarms (metric and composite) publish to SNS as.
+CLOUDWATCH_PRINCIPAL = "cloudwatch.amazonaws.com"
+
+
+def allow_alarms_to_publish(topic: sns.ITopic) -> bool:
+    """Let this account's CloudWatch alarms notify ``topic``; returns whether the topic's policy could be changed.
+
+    A topic policy replaces SNS's default policy, so a topic whose only statement is the TLS-only ``Deny`` of
+    ``enforce_ssl=True`` refuses every alarm notification ("not authorized to perform SNS:Publish"): the policy
+    must allow ``cloudwatch.amazonaws.com`` to ``sns:Publish``
+    (https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger). The statement is scoped to
+    alarms of this account and region with ``aws:SourceAccount`` and ``aws:SourceArn``
+    (``arn:<partition>:cloudwatch:<region>:<account>:alarm:*``, which also names composite alarms), the
+    confused-deputy guard SNS documents (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html).
+    It sits beside ``enforce_ssl``'s ``Deny`` of non-TLS requests, which CloudWatch's TLS requests pass.
+
+    A topic encrypted with a ``kms.Key`` of this app also gets key-policy permission for CloudWatch
+    (``kms:Decrypt``, ``kms:GenerateDataKey*``): a service publishing to an encrypted topic needs it, and the AWS
+    managed ``alias/aws/sns`` key can never grant it
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services).
+
+    For an imported topic (``sns.Topic.from_topic_arn``) CDK cannot change the policy: nothing is added, ``False``
+    is returned, and the topic's owner must add the same ``Allow`` (and, for a customer managed key, the key
+    statement) themselves. Idempotent: calling it twice for one topic adds one statement.
+    """
+    stack = Stack.of(topic)
+    if getattr(topic, "_elasticache_alarm_publish", False):
+        return True
+    statement = iam.PolicyStatement(
+        sid="AllowCloudWatchAlarmsToPublish",
+        effect=iam.Effect.ALLOW,
+        principals=[iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL)],
+        actions=["sns:Publish"],
+        resources=[topic.topic_arn],
+        conditions={
+            "StringEquals": {"aws:SourceAccount": stack.account},
+            "ArnLike": {
+                "aws:SourceArn": stack.format_arn(service="cloudwatch", resource="alarm", resource_name="*",
+                                                  arn_format=ArnFormat.COLON_RESOURCE_NAME)
+            },
+        },
+    )
+    added = topic.add_to_resource_policy(statement).statement_added
+    if not added:
+        return False
+    key = getattr(topic, "master_key", None)
+    if isinstance(key, kms.Key):
+        key.grant(iam.ServicePrincipal(CLOUDWATCH_PRINCIPAL), "kms:Decrypt", "kms:GenerateDataKey*")
+    object.__setattr__(topic, "_elasticache_alarm_publish", True)
+    return True
 
 
 def _describe(cache: object) -> str:
@@ -641,6 +703,7 @@ class CacheDashboard(Construct):
 
 __all__ = [
     "ALARM_SPECS",
+    "CLOUDWATCH_PRINCIPAL",
     "DEFAULT",
     "MAX_METRICS_PER_ALARM",
     "NAMESPACE",
@@ -648,4 +711,5 @@ __all__ = [
     "CacheDashboard",
     "CacheMetricNames",
     "CacheMetricsMixin",
+    "allow_alarms_to_publish",
 ]

@@ -5,9 +5,12 @@ from __future__ import annotations
 import difflib
 import re
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from ._validation import fail, is_unresolved
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import EngineVersion
 
 _NAME_RE = re.compile(r"^cache\.[a-z0-9]+\.[a-z0-9]+$")
 
@@ -31,7 +34,8 @@ class NodeType:
     network_burst: bool = False
     #: Supports data tiering (memory + SSD; the r6gd family).
     data_tiering: bool = False
-    #: Supports Global Datastore membership.
+    #: Supports Global Datastore membership: families M5, M6g, M7g, R5, R6g, R6gd, R7g and C7gn, size large and up.
+    #: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Redis-Global-Datastores-Getting-Started.html
     global_datastore: bool = False
     #: SSD capacity for data tiering, GiB.
     ssd_gib: float | None = None
@@ -138,11 +142,19 @@ class NodeType:
         """
         if is_unresolved(name):
             return cls(name)
-        known = cls._CATALOG.get(name)
+        known = cls._CATALOG.get(name) or _OLDER_TYPES.get(name)
         if known is not None:
             return known
         if not isinstance(name, str) or not _NAME_RE.match(name):
             raise fail("node_type", name, "must look like 'cache.<family>.<size>', e.g. 'cache.r7g.large'")
+        family = name.split(".")[1]
+        if family in RETIRED_FAMILIES:
+            raise fail(
+                "node_type",
+                name,
+                f"{family} is a previous-generation family ElastiCache no longer creates clusters on; use "
+                f"{RETIRED_FAMILIES[family]}",
+            )
         if memory_gib is None:
             close = difflib.get_close_matches(name, list(cls._CATALOG), n=3)
             hint = f"did you mean {', '.join(close)}? " if close else ""
@@ -175,6 +187,14 @@ def _spec(
     """A catalog row: burst = "up to" network, tiering = data tiering, gds = Global Datastore, ssd = GiB."""
     return NodeType(name, memory_gib, vcpus, network_gbps, burst, tiering, gds, ssd)
 
+
+#: Families new clusters cannot use, with the replacement to name: "Previous generation: (not recommended. Existing
+#: clusters are still supported but creation of new clusters is not supported for these types.)" (T1, M1, M3, C1,
+#: M2, R3: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html); T2: "You will no
+#: longer be able to create new ElastiCache clusters using T2 instances" (CacheNodes.SupportedTypes).
+RETIRED_FAMILIES: dict[str, str] = {
+    "t1": "t4g or t3", "t2": "t4g or t3", "m1": "m7g", "m2": "r7g", "m3": "m7g", "c1": "c7gn", "r3": "r7g",
+}
 
 # Memory and network figures: "Supported node types" in the ElastiCache user guide (current generation).
 NodeType._CATALOG = {n.name: n for n in [
@@ -230,13 +250,13 @@ NodeType._CATALOG = {n.name: n for n in [
     _spec("cache.r6gd.8xlarge", 209.55, 32, 12, burst=False, tiering=True, gds=True, ssd=796.28),
     _spec("cache.r6gd.12xlarge", 317.77, 48, 20, burst=False, tiering=True, gds=True, ssd=1194.42),
     _spec("cache.r6gd.16xlarge", 419.09, 64, 25, burst=False, tiering=True, gds=True, ssd=1592.56),
-    _spec("cache.c7gn.large", 3.09, 2, 30, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.xlarge", 6.38, 4, 40, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.2xlarge", 12.94, 8, 50, burst=True, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.4xlarge", 26.05, 16, 50, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.8xlarge", 52.26, 32, 100, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.12xlarge", 78.56, 48, 150, burst=False, tiering=False, gds=False, ssd=None),
-    _spec("cache.c7gn.16xlarge", 105.81, 64, 200, burst=False, tiering=False, gds=False, ssd=None),]}
+    _spec("cache.c7gn.large", 3.09, 2, 30, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.xlarge", 6.38, 4, 40, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.2xlarge", 12.94, 8, 50, burst=True, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.4xlarge", 26.05, 16, 50, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.8xlarge", 52.26, 32, 100, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.12xlarge", 78.56, 48, 150, burst=False, tiering=False, gds=True, ssd=None),
+    _spec("cache.c7gn.16xlarge", 105.81, 64, 200, burst=False, tiering=False, gds=True, ssd=None),]}
 
 NodeType.T3_MICRO = NodeType.of("cache.t3.micro")
 NodeType.T3_SMALL = NodeType.of("cache.t3.small")
@@ -297,3 +317,50 @@ NodeType.C7GN_4XLARGE = NodeType.of("cache.c7gn.4xlarge")
 NodeType.C7GN_8XLARGE = NodeType.of("cache.c7gn.8xlarge")
 NodeType.C7GN_12XLARGE = NodeType.of("cache.c7gn.12xlarge")
 NodeType.C7GN_16XLARGE = NodeType.of("cache.c7gn.16xlarge")
+
+
+#: Lowest engine versions a node family runs, per engine ("available only for Redis OSS engine version 5.0.6 onward
+#: and for Memcached engine version 1.5.16 onward" for M6g, R6g and T4g; R6gd nodes need data tiering, whose
+#: version rule, Redis OSS 6.2+, ``EngineVersion.supports_data_tiering`` holds).
+#: Source: https://docs.aws.amazon.com/AmazonElastiCache/latest/APIReference/API_CacheNode.html
+#: Families without an entry have no documented minimum above the lowest version node-based caches offer.
+FAMILY_MIN_ENGINE_VERSION: dict[str, dict[str, tuple[int, int, int]]] = {
+    "m6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+    "r6g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+    "t4g": {"redis": (5, 0, 6), "memcached": (1, 5, 16)},
+}
+
+
+def check_engine_support(node_type: NodeType, engine_version: EngineVersion, prop: str = "node_type") -> None:
+    """Reject a node family on an engine version older than the family's documented minimum."""
+    if is_unresolved(node_type.name):
+        return
+    low = FAMILY_MIN_ENGINE_VERSION.get(node_type.family, {}).get(engine_version.engine.value)
+    if low is None or engine_version._at_least(*low):
+        return
+    raise fail(
+        prop,
+        node_type.name,
+        f"{node_type.family} nodes need {engine_version.engine.value} {'.'.join(map(str, low))} or later "
+        f"(got {engine_version})",
+    )
+
+
+#: M4 and R4: still offered for new node-based clusters (listed as current generation in API_CacheNode), but older
+#: than the catalog: ``NodeType.of`` knows them, ``NodeType.catalog()`` (what sizing recommends from) does not. They
+#: support neither Global Datastore ("Previous generation instance types (such as M4 and R4) are not supported",
+#: Redis-Global-Datastores-Getting-Started) nor auto scaling (not in its families). Memory and baseline network
+#: (Gbit/s) as the "Supported node types" tables print them.
+_OLDER_TYPES: dict[str, NodeType] = {n.name: n for n in [
+    _spec("cache.m4.large", 6.42, 2, 1.2, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.xlarge", 14.28, 4, 2.8, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.2xlarge", 29.70, 8, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.4xlarge", 60.78, 16, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.m4.10xlarge", 154.64, 40, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.large", 12.3, 2, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.xlarge", 25.05, 4, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.2xlarge", 50.47, 8, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.4xlarge", 101.38, 16, 10, burst=True, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.8xlarge", 203.26, 32, 12, burst=False, tiering=False, gds=False, ssd=None),
+    _spec("cache.r4.16xlarge", 407.0, 64, 25, burst=False, tiering=False, gds=False, ssd=None),
+]}

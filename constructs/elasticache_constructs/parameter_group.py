@@ -12,6 +12,7 @@ from constructs import Construct
 from ._validation import fail, is_unresolved
 from .engine import EngineVersion
 from .eviction_policy import EvictionPolicy
+from .parameters import check_parameter
 
 #: Parameters the construct manages through dedicated props.
 MANAGED_PARAMETERS = {"maxmemory-policy": "eviction_policy", "cluster-enabled": "cluster_mode"}
@@ -54,10 +55,8 @@ class _ImportedParameterGroup:
         self.eviction_policy = eviction_policy
 
 
-def validate_parameters(
-    parameters: Mapping[str, str | int], engine_version: EngineVersion, *, prop: str = "parameters"
-) -> dict[str, str]:
-    """Check a parameter map's shape and the values of parameters the construct understands."""
+def _shape(parameters: Mapping[str, str | int], prop: str) -> dict[str, str]:
+    """Names are non-empty strings; values strings or whole numbers (returned as strings)."""
     out: dict[str, str] = {}
     for key, value in parameters.items():
         if not isinstance(key, str) or not key or key != key.strip():
@@ -65,6 +64,15 @@ def validate_parameters(
         if isinstance(value, bool) or not isinstance(value, (str, int)):
             raise fail(f"{prop}[{key!r}]", value, "parameter values are strings or whole numbers")
         out[key] = str(value)
+    return out
+
+
+def validate_parameters(
+    parameters: Mapping[str, str | int], engine_version: EngineVersion, *, prop: str = "parameters"
+) -> dict[str, str]:
+    """Check a parameter map against the family's catalog (``parameters.json``): every name exists in the family
+    (an unknown name suggests the closest), is modifiable, and has an allowed value or one within its range."""
+    out = _shape(parameters, prop)
     if "maxmemory-policy" in out and not is_unresolved(out["maxmemory-policy"]):
         EvictionPolicy.parse(out["maxmemory-policy"], prop=f"{prop}['maxmemory-policy']")
     if "cluster-enabled" in out and out["cluster-enabled"] not in ("yes", "no"):
@@ -73,6 +81,9 @@ def validate_parameters(
         for key in ("maxmemory-policy", "cluster-enabled"):
             if key in out:
                 raise fail(f"{prop}[{key!r}]", out[key], f"{engine_version} has no {key!r} parameter")
+    for key, value in out.items():
+        if key not in MANAGED_PARAMETERS:
+            check_parameter(engine_version.family, key, value, prop)
     return out
 
 
@@ -87,7 +98,11 @@ class ParameterGroup(Resource):
     :param eviction_policy: ``maxmemory-policy``. Default: not set (ElastiCache uses ``volatile-lru``).
         Not allowed for Memcached.
     :param cluster_mode: ``cluster-enabled yes`` for cluster-mode (sharded) groups. Default: ``False``.
-    :param parameters: further engine parameters, e.g. ``{"maxmemory-samples": "10"}``. Default: none.
+    :param parameters: further engine parameters, e.g. ``{"maxmemory-samples": "10"}``, checked against the
+        family's parameter catalog (``parameters.json``: names, modifiability, allowed values and ranges).
+        Default: none.
+    :param unchecked_parameters: parameters passed through without the catalog check, for a parameter newer
+        than the catalog (shape is still checked). Default: none.
     :param description: Default: derived from the construct path.
     """
 
@@ -100,12 +115,18 @@ class ParameterGroup(Resource):
         eviction_policy: EvictionPolicy | str | None = None,
         cluster_mode: bool = False,
         parameters: Mapping[str, str | int] | None = None,
+        unchecked_parameters: Mapping[str, str | int] | None = None,
         description: str | None = None,
     ) -> None:
         super().__init__(scope, id)
         if not isinstance(engine_version, EngineVersion):
             raise fail("engine_version", engine_version, "pass an EngineVersion, e.g. EngineVersion.VALKEY_8_1")
         params = validate_parameters(parameters or {}, engine_version)
+        extra = _shape(unchecked_parameters or {}, "unchecked_parameters")
+        for key in extra:
+            if key in params or key in MANAGED_PARAMETERS:
+                raise fail("unchecked_parameters key", key, "set each parameter once, in parameters= or its property")
+        params.update(extra)
         policy = EvictionPolicy.parse(eviction_policy) if eviction_policy is not None else None
         if not engine_version.is_redis_compatible:
             if policy is not None:

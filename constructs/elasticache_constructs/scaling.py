@@ -11,6 +11,11 @@ What AWS documents (ElastiCache user guide, "Auto Scaling Valkey and Redis OSS c
   ``ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage`` for shards, ``ElastiCacheReplicaEngineCPUUtilization``
   for replicas, with a target from 35 to 70 percent.
 
+Guidance, not validated as errors (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html, Auto
+Scaling Best Practices): "use just one tracking metric" and "avoid multiple policies per dimension" - a second
+target-tracking policy on one group is a warning (``SEVERAL_TRACKING_METRICS_WARNING``); scheduled scaling
+(``scale_on_schedule``) for deterministic workloads.
+
 The scalable target uses ElastiCache's service-linked role ``AWSServiceRoleForApplicationAutoScaling_ElastiCacheRG``
 (CloudFormation creates it when the ARN is given, as AWS recommends), not a new IAM role.
 """
@@ -20,7 +25,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import jsii
-from aws_cdk import Duration, Stack
+from aws_cdk import Annotations, Duration, Stack
 from aws_cdk import aws_applicationautoscaling as appscaling
 from aws_cdk import aws_iam as iam
 from constructs import Construct, IValidation
@@ -109,6 +114,46 @@ class _NotInGlobalDatastore:
         return []
 
 
+#: Id of the warning about several target-tracking policies on one group (acknowledge it with
+#: ``Annotations.of(scope).acknowledge_warning(SEVERAL_TRACKING_METRICS_WARNING, reason)``).
+SEVERAL_TRACKING_METRICS_WARNING = "elasticache-constructs:autoScalingOneTrackingMetric"
+#: Where ElastiCache gives its auto scaling best practices.
+AUTO_SCALING_BEST_PRACTICES_URL = "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html"
+
+
+def tracking_policies(group: Any) -> list[tuple[str, str]]:
+    """``(scalable dimension, policy id)`` of every target-tracking policy on ``group``'s shards and replicas."""
+    found: list[tuple[str, str]] = []
+    for scaling in (getattr(group, "shard_auto_scaling", None), getattr(group, "replica_auto_scaling", None)):
+        if scaling is not None:
+            found.extend((scaling.dimension, policy_id) for policy_id in scaling.policies)
+    return found
+
+
+def _warn_unless_one_tracking_metric(scaling: _GroupAutoScaling) -> None:
+    """ElastiCache's auto scaling best practices, "Use just one tracking metric": pick the predefined metric of the
+    workload (engine CPU on the shard *or* the replica dimension, or database capacity usage, which works best with
+    ``noeviction``) and "avoid multiple policies per dimension": Application Auto Scaling scales out when any
+    policy asks and in only when all do, so several policies keep the largest capacity any of them wants and the
+    dimensions can work against each other (a shard scale-out adds a shard's worth of replicas the replica policy
+    then sizes again). A warning, not an error: the documentation recommends, it does not forbid. Source:
+    https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html (Auto Scaling Best Practices)."""
+    policies = tracking_policies(scaling.group)
+    if len(policies) < 2:
+        return
+    dims = {d for d, _ in policies}
+    what = "several policies on one dimension" if len(dims) == 1 else "shard and replica policies together"
+    listed = ", ".join(f"{'shards' if d == SHARDS_DIMENSION else 'replicas'}:{p}" for d, p in policies)
+    Annotations.of(scaling).add_warning_v2(
+        SEVERAL_TRACKING_METRICS_WARNING,
+        f"{scaling.group.node.path}: {len(policies)} target-tracking policies ({listed}) - {what}. ElastiCache "
+        "recommends one tracking metric per cluster and no more than one policy per dimension: auto scaling "
+        "scales out if any policy asks but in only if all do, so the policies fight over capacity. Keep the one "
+        "that matches the workload (CPU-bound: scale_on_cpu; data-bound: scale_on_capacity, best with "
+        f"noeviction), or scale on a schedule for predictable peaks ({AUTO_SCALING_BEST_PRACTICES_URL})",
+    )
+
+
 class _GroupAutoScaling(Construct):
     """A scalable target on one dimension of a cluster-mode replication group, plus its target-tracking policies."""
 
@@ -138,6 +183,8 @@ class _GroupAutoScaling(Construct):
             role=iam.Role.from_role_arn(self, "ServiceLinkedRole", role_arn, mutable=False),
         )
         self.policies: dict[str, appscaling.TargetTrackingScalingPolicy] = {}
+        #: Ids of the scheduled actions (``scale_on_schedule``).
+        self.scheduled_actions: list[str] = []
         self.node.add_validation(_NotInGlobalDatastore(group))
 
     def _track(
@@ -166,7 +213,57 @@ class _GroupAutoScaling(Construct):
             disable_scale_in=disable_scale_in or None,
         )
         self.policies[id] = policy
+        _warn_unless_one_tracking_metric(self)
         return policy
+
+
+    def scale_on_schedule(
+        self,
+        id: str,
+        *,
+        schedule: appscaling.Schedule,
+        min_capacity: int | None = None,
+        max_capacity: int | None = None,
+        time_zone: Any = None,
+    ) -> None:
+        """A scheduled action: from ``schedule`` on, the capacity stays within ``min_capacity``-``max_capacity``.
+        ElastiCache recommends scheduled scaling for deterministic workloads (peaks at known times) and target
+        tracking for the rest (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html, Auto
+        Scaling Best Practices). The scheduled bounds must lie within this target's ``min_capacity``-
+        ``max_capacity``: alarms and dashboards cover the members up to that maximum.
+
+        :param schedule: e.g. ``appscaling.Schedule.cron(hour="8", minute="0")``.
+        :param min_capacity: the new minimum. Default: unchanged.
+        :param max_capacity: the new maximum. Default: unchanged.
+        :param time_zone: ``TimeZone`` of a cron/at schedule. Default: UTC.
+        """
+        if not isinstance(schedule, appscaling.Schedule):
+            raise fail("schedule", schedule, "pass an appscaling.Schedule, e.g. Schedule.cron(hour='8', minute='0')")
+        if min_capacity is None and max_capacity is None:
+            raise fail("min_capacity", None, "give min_capacity, max_capacity or both for a scheduled action")
+        low = self._check_scheduled("min_capacity", min_capacity)
+        high = self._check_scheduled("max_capacity", max_capacity)
+        if low is not None and high is not None and low > high:
+            raise fail("min_capacity", low, f"must not exceed max_capacity ({high})")
+        if id in self.scheduled_actions:
+            raise ValidationError(f"{self.node.path}: a scheduled action {id!r} already exists on the {self.noun}")
+        self.scalable_target.scale_on_schedule(
+            id, schedule=schedule, min_capacity=low, max_capacity=high, time_zone=time_zone
+        )
+        self.scheduled_actions.append(id)
+
+    def _check_scheduled(self, prop: str, value: Any) -> int | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise fail(prop, value, "must be a whole number")
+        if not self.min_capacity <= value <= self.max_capacity:
+            raise fail(
+                prop, value,
+                f"must be within the {self.noun} target's min_capacity-max_capacity "
+                f"({self.min_capacity}-{self.max_capacity}); raise max_capacity there so alarms cover the members",
+            )
+        return value
 
 
 class ShardAutoScaling(_GroupAutoScaling):
@@ -312,11 +409,14 @@ def validate_replica_bounds(group: ShardedReplicationGroup, min_capacity: Any, m
 
 
 __all__ = [
+    "AUTO_SCALING_BEST_PRACTICES_URL",
     "MAX_TARGET_PERCENT",
     "MIN_TARGET_PERCENT",
     "REPLICAS_DIMENSION",
+    "SEVERAL_TRACKING_METRICS_WARNING",
     "SHARDS_DIMENSION",
     "ReplicaAutoScaling",
     "ShardAutoScaling",
+    "tracking_policies",
     "validate_auto_scaling_support",
 ]

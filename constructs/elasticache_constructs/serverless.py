@@ -23,6 +23,7 @@ from .auth import Authentication
 from .endpoint import Endpoint
 from .engine import Engine
 from .monitoring import CacheMetricNames, CacheMetricsMixin
+from .network import ConnectionType, NetworkType, parse_connection_type, validate_network
 from .outputs import ConnectionInfo, ConnectionOutputsMixin
 
 #: Major engine versions ElastiCache Serverless offers per engine (the alpha's named ``CacheEngine`` members).
@@ -222,6 +223,9 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin, ConnectionOutput
     :param description: at most 255 characters, no ``<``/``>``. Default: none.
     :param removal_policy: ``DESTROY`` or ``RETAIN`` (``SNAPSHOT`` is not a CloudFormation deletion policy of
         serverless caches: use ``final_snapshot_name``). Default: ``DESTROY``.
+    :param network_type: ``NetworkType.IPV4``, ``IPV6`` or ``DUAL_STACK`` (subnets with the matching CIDRs).
+        Create-only. Default: not set (ElastiCache: IPv4).
+    :param connection_type: ``ConnectionType.VPC`` or ``PUBLIC``. Create-only. Default: not set (ElastiCache: VPC).
     """
 
     def __init__(
@@ -247,9 +251,12 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin, ConnectionOutput
         serverless_cache_name: str | None = None,
         description: str | None = None,
         removal_policy: RemovalPolicy = RemovalPolicy.DESTROY,
+        network_type: NetworkType | str | None = None,
+        connection_type: ConnectionType | str | None = None,
     ) -> None:
         # Validate everything before creating any child, so a bad prop leaves no half-built construct.
         engine_type, major = resolve_engine(engine, major_engine_version)
+        connection = parse_connection_type(connection_type)
         user_group = validate_authentication(authentication, engine_type)
         if kms_key is not None and not implements(kms_key, kms.IKey):
             raise fail("kms_key", kms_key, "pass a kms.IKey")
@@ -273,6 +280,7 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin, ConnectionOutput
             raise fail("security_groups", [], "pass at least one security group, or leave it unset for a new one")
 
         subnets = vpc.select_subnets(**subnet_kwargs(vpc_subnets))
+        network = validate_network(network_type, None, engine_version=None, node_type=None, subnets=subnets.subnets)
         # ElastiCache stores names in lowercase; the generated default is lowercase too, so the ARN and the
         # metric dimension derived from it match what AWS reports.
         name = serverless_cache_name or Lazy.string(_LowercaseUniqueName(self))
@@ -324,6 +332,9 @@ class ServerlessCache(alpha.ServerlessCache, CacheMetricsMixin, ConnectionOutput
             self.resource.security_group_ids = [g.security_group_id for g in groups]
         if user_group is not None and alpha_user_group is None:
             self.resource.user_group_id = user_group.user_group_name
+        # Not offered by the alpha: set on the L1 (both create-only).
+        self.resource.network_type = network["network_type"]
+        self.resource.connection_type = connection.value if connection else None
 
         #: Engine of the cache.
         self.engine_type = engine_type

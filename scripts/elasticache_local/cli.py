@@ -28,7 +28,6 @@ def _parameters(values: list[str]) -> dict[str, dict[str, str]]:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used for ``--help`` in the README)."""
     parser = argparse.ArgumentParser(
-        prog="local.py",
         description="Run a synthesized CDK app's ElastiCache resources as local redis-server/redis-sentinel/"
         "memcached processes (loopback only), write a cdk-deploy-style outputs file, and tear it all down.",
     )

@@ -38,7 +38,6 @@ def _families(text: str) -> tuple[str, ...]:
 def build_parser() -> argparse.ArgumentParser:
     """The command's options; defaults come from ``SizingInputs``."""
     p = argparse.ArgumentParser(
-        prog="sizing.py",
         description="Recommend an ElastiCache node type, shard and replica count and monthly node-hours.",
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,

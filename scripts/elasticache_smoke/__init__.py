@@ -11,12 +11,12 @@ Targets also come from ``target_from_outputs`` (cdk outputs file) and ``target_f
 
 from __future__ import annotations
 
-from .discovery import fetch_auth_token, target_from_outputs, target_from_stack
+from elasticache_connect import Target, fetch_auth_token, target_from_outputs, target_from_stack, target_from_url
+
 from .errors import ConnectError, DiscoveryError, SmokeError, UsageError
 from .report import CheckResult, Report, SuiteResult
 from .runner import ProgressEvent, run_smoke
 from .suites import ALL_SUITE_NAMES, MEMCACHED_SUITES, REDIS_SUITES
-from .target import Target, target_from_url
 
 __all__ = [
     "ALL_SUITE_NAMES",

@@ -8,17 +8,20 @@ Exit codes: 0 every check passed; 1 a check failed; 2 could not find the target,
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TextIO
 
-from .discovery import target_from_outputs, target_from_stack
+from elasticache_connect import Target, apply_credentials, target_from_outputs, target_from_stack, target_from_url
+
 from .errors import DiscoveryError, SmokeError, UsageError
+from .failover import aws_trigger, check_failover_allowed, local_trigger, run_failover
 from .report import EXIT_CONNECT
 from .runner import ProgressEvent, parse_suites, run_smoke
 from .suites import MEMCACHED_SUITES, REDIS_SUITES
-from .target import Target, target_from_url
 
 
 class Progress:
@@ -52,7 +55,6 @@ class Progress:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (also used for ``--help``)."""
     parser = argparse.ArgumentParser(
-        prog="smoke.py",
         description="Smoke-test an ElastiCache (Redis OSS / Valkey / Memcached) endpoint with the guide's operations.",
         epilog="exit codes: 0 all passed, 1 a check failed, 2 target/connect/auth failure or bad options, "
         "130 interrupted (cleanup still done)",
@@ -77,7 +79,10 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-tls-verify", action="store_true", help="do not verify the TLS certificate (not for production)"
     )
     conn.add_argument("--password", help="AUTH token / password (default: URL, outputs, or $REDIS_PASSWORD)")
-    conn.add_argument("--user", help="ACL user name")
+    conn.add_argument("--user", help="ACL user name (with an emulator outputs file: its password from <P>LocalUsers)")
+    conn.add_argument(
+        "--iam", metavar="USER", help="authenticate as IAM-enabled user USER with a SigV4 token (AWS credential chain)"
+    )
     conn.add_argument("--timeout", type=float, default=5.0, metavar="S", help="socket timeout in seconds (default 5)")
     run = parser.add_argument_group("run")
     run.add_argument(
@@ -90,12 +95,23 @@ def build_parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", metavar="FILE", help="also write the report as JSON")
     run.add_argument("--progress", action="store_true", help="show progress on stderr even when it is not a TTY")
+    drill = parser.add_argument_group("failover rehearsal (disrupts the group: needs --confirm-failover)")
+    drill.add_argument(
+        "--failover", action="store_true", help="TestFailover one shard while a probe writes and reads; report figures"
+    )
+    drill.add_argument("--confirm-failover", action="store_true", help="confirm that --failover may disrupt clients")
+    drill.add_argument("--failover-shard", type=int, default=1, metavar="N", help="shard (node group) N, 1-based")
+    drill.add_argument(
+        "--local-state", metavar="DIR", help="the target is the local emulator: use its failover drill (state dir)"
+    )
     return parser
 
 
 def resolve_target(args: argparse.Namespace) -> Target:
     """Build the target from the parsed options (validates their combination)."""
-    env_password = os.environ.get("REDIS_PASSWORD") or None
+    env_password = None if args.iam else (os.environ.get("REDIS_PASSWORD") or None)
+    if args.iam and (args.user or args.password):
+        raise UsageError("--iam USER excludes --user and --password (the IAM token is the password)")
     if args.timeout <= 0:
         raise UsageError(f"--timeout must be > 0 seconds, got {args.timeout}")
     if args.url:
@@ -111,29 +127,55 @@ def resolve_target(args: argparse.Namespace) -> Target:
         )
         if target.password is None and env_password:
             target.password = env_password
-        return target
+        return _with_iam(target, args)
     if args.outputs:
-        target = target_from_outputs(args.outputs, args.stack, args.cache)
+        target = target_from_outputs(args.outputs, args.stack, args.cache, read_secret=not (args.iam or args.password))
     elif args.stack:
         region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
         if not region:
             raise UsageError("--region is required with --stack (or set AWS_REGION)")
-        target = target_from_stack(args.stack, region, args.cache)
+        target = target_from_stack(args.stack, region, args.cache, read_secret=not (args.iam or args.password))
     else:
         raise UsageError("no target: give --outputs FILE [--stack NAME], --stack NAME --region R, or --url URL")
-    if args.password:
-        target.password = args.password
-    elif target.password is None and env_password:
+    apply_credentials(target, user=args.user, password=args.password)
+    if target.password is None and env_password:
         target.password = env_password
-    if args.user:
-        target.username = args.user
     if args.cluster is not None and target.engine != "memcached":
         target.cluster = args.cluster
     if args.ca_file:
         target.ca_file = args.ca_file
     if args.no_tls_verify:
         target.tls_verify = False
+    return _with_iam(target, args)
+
+
+def _with_iam(target: Target, args: argparse.Namespace) -> Target:
+    if args.iam:
+        if not target.resource_id:
+            raise UsageError(
+                "--iam signs a token for the replication group or serverless cache named by its ResourceId output; "
+                "use --outputs FILE or --stack NAME instead of --url"
+            )
+        apply_credentials(target, user=args.iam, iam=True, region=args.region)
     return target
+
+
+def run_failover_command(args: argparse.Namespace, target: Target) -> int:
+    """``--failover``: refuse what cannot or must not be failed over, else rehearse and print the figures."""
+    check_failover_allowed(target, args.confirm_failover)
+    if args.failover_shard < 1:
+        raise UsageError(f"--failover-shard must be >= 1, got {args.failover_shard}")
+    if args.local_state:
+        trigger = local_trigger(target, args.failover_shard, Path(args.local_state))
+    else:
+        trigger = aws_trigger(target, args.failover_shard)
+    cluster = bool(target.cluster)
+    result = run_failover(target, trigger, cluster=cluster, shard=args.failover_shard, log=print)
+    for line in result.lines():
+        print(line)
+    if args.json:
+        Path(args.json).write_text(json.dumps({"target": target.as_dict(), "failover": result.as_dict()}, indent=2))
+    return 0 if result.ok else 1
 
 
 def list_suites(out: TextIO) -> None:
@@ -161,6 +203,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SmokeError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return exc.exit_code
+    if args.failover:
+        try:
+            return run_failover_command(args, target)
+        except SmokeError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return exc.exit_code
     show_progress = args.progress or sys.stderr.isatty()
     try:
         report = run_smoke(

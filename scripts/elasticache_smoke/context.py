@@ -47,6 +47,7 @@ class RunState:
     key_prefix: str
     cluster: bool
     hash_tags: bool = True
+    target: Any = None  # the elasticache_connect.Target (suites that open a second client need it)
     operations: dict[str, list[float]] = field(default_factory=dict)
     created: dict[str, None] = field(default_factory=dict)  # insertion-ordered set of keys to delete
     lock: threading.Lock = field(default_factory=threading.Lock)

@@ -1,40 +1,39 @@
-"""Exceptions raised by the smoke command; each maps to an exit code."""
+"""Exceptions raised by the smoke command; each maps to an exit code.
+
+The connection layer's errors (:mod:`elasticache_connect.errors`) are the smoke command's errors too:
+``SmokeError`` is their base, so a failure to find or reach the target is reported the same way by both.
+"""
 
 from __future__ import annotations
 
-# Connection stages, in the order they are attempted.
-STAGE_DNS = "DNS"
-STAGE_TCP = "TCP"
-STAGE_TLS = "TLS"
-STAGE_AUTH = "AUTH"
-STAGE_CLUSTER = "cluster discovery"
-STAGE_PROTOCOL = "protocol"
-STAGES = (STAGE_DNS, STAGE_TCP, STAGE_TLS, STAGE_AUTH, STAGE_CLUSTER, STAGE_PROTOCOL)
+from elasticache_connect.errors import (
+    STAGE_AUTH,
+    STAGE_CLUSTER,
+    STAGE_DNS,
+    STAGE_PROTOCOL,
+    STAGE_TCP,
+    STAGE_TLS,
+    STAGES,
+    ConnectError,
+    DiscoveryError,
+    UsageError,
+)
+from elasticache_connect.errors import ElastiCacheConnectError as SmokeError
 
-
-class SmokeError(Exception):
-    """Base class of every error the smoke command reports to the user."""
-
-    exit_code = 2
-
-
-class UsageError(SmokeError):
-    """Invalid option or option value; the message names the option and the allowed values."""
-
-
-class DiscoveryError(SmokeError):
-    """The target could not be determined (outputs file, CloudFormation, Secrets Manager, ElastiCache)."""
-
-
-class ConnectError(SmokeError):
-    """Connecting failed at a named stage (DNS, TCP, TLS, AUTH, cluster discovery)."""
-
-    def __init__(self, stage: str, message: str) -> None:
-        if stage not in STAGES:
-            raise ValueError(f"unknown connection stage {stage!r}; allowed: {', '.join(STAGES)}")
-        super().__init__(f"{stage}: {message}")
-        self.stage = stage
-        self.detail = message
+__all__ = [
+    "STAGES",
+    "STAGE_AUTH",
+    "STAGE_CLUSTER",
+    "STAGE_DNS",
+    "STAGE_PROTOCOL",
+    "STAGE_TCP",
+    "STAGE_TLS",
+    "ConnectError",
+    "DiscoveryError",
+    "SmokeError",
+    "SmokeInterrupted",
+    "UsageError",
+]
 
 
 class SmokeInterrupted(BaseException):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .target import Target
+from elasticache_connect import Target
 
 EXIT_OK = 0
 EXIT_CHECK_FAILED = 1

@@ -14,12 +14,13 @@ from typing import Any
 
 import redis
 
-from .connection import DEFAULT_TIMEOUT, connect_memcached, connect_redis, error_text, redis_kwargs
+from elasticache_connect import ClientOptions, Target, redis_client
+from elasticache_connect.probe import DEFAULT_TIMEOUT, connect_memcached, connect_redis, error_text
+
 from .context import KEY_PREFIX_RE, RunState, SuiteContext
 from .errors import ConnectError, SmokeInterrupted, UsageError
 from .report import CheckResult, Report, SuiteResult
 from .suites import ALL_SUITE_NAMES, MEMCACHED_SUITES, REDIS_SUITES, SuiteDef
-from .target import Target
 
 
 @dataclass
@@ -128,12 +129,7 @@ def _cleanup_redis(target: Target, cluster: bool, state: RunState, timeout: floa
         return
     client: Any
     try:
-        if cluster:
-            from redis.cluster import RedisCluster
-
-            client = RedisCluster(host=target.host, port=target.port, **redis_kwargs(target, timeout))
-        else:
-            client = redis.Redis(host=target.host, port=target.port, **redis_kwargs(target, timeout))
+        client = redis_client(target, ClientOptions(retries=1).with_timeout(timeout), cluster=cluster)
     except Exception as exc:
         report.cleanup_errors.append(f"cannot reconnect to delete {len(keys)} keys: {_describe_error(exc)}")
         return
@@ -191,13 +187,14 @@ def run_smoke(
         key_prefix=key_prefix,
         cluster=False,
         hash_tags=target.is_redis,
+        target=target,
     )
     report.namespace = state.namespace
     client: Any = None
     connection = None
     try:
         if target.is_redis:
-            connection = connect_redis(target, timeout)
+            connection = connect_redis(target, timeout, ClientOptions(retries=1).with_timeout(timeout))
             client = connection.client
             state.cluster = connection.cluster
             report.cluster = connection.cluster

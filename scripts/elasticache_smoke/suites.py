@@ -6,6 +6,7 @@ Every suite receives a :class:`~elasticache_smoke.context.SuiteContext`; all key
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import tempfile
@@ -130,6 +131,77 @@ def _decode(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
+# --------------------------------------------------------------------------- replicas
+
+REPLICA_READ_BOUND_SECONDS = 5.0
+
+
+def _replica_count(ctx: SuiteContext) -> int:
+    if ctx.run.cluster:
+        return len(ctx.client.get_replicas())
+    target = ctx.run.target
+    return 1 if target is not None and target.reader_host else 0
+
+
+def _replica_keys(ctx: SuiteContext, count: int) -> list[str]:
+    """Keys for the replica check: in cluster mode each with its own hash tag in a slot whose shard has a replica
+    in the client's slot map (shards whose replicas are not in ``CLUSTER SLOTS`` yet are passed over)."""
+    if not ctx.run.cluster:
+        return [ctx.key(f"replica:{i}") for i in range(count)]
+    slots = ctx.client.nodes_manager.slots_cache
+    keys: list[str] = []
+    for i in range(10_000):
+        name = f"{ctx.run.key_prefix}{{smoke:{ctx.run.run_id}:replica:{i}}}"
+        if len(slots.get(ctx.client.keyslot(name), [])) > 1:
+            keys.append(ctx.run.register(name))
+            if len(keys) == count:
+                break
+    return keys
+
+
+def suite_replicas(ctx: SuiteContext) -> None:
+    """A write on the primary is read back from a replica (cluster mode) or the reader endpoint; lag printed."""
+    from elasticache_connect import ClientOptions, redis_client
+
+    target = ctx.run.target
+    if target is None or _replica_count(ctx) == 0:
+        ctx.result.skipped = "no replicas (cluster mode) or reader endpoint (cluster mode disabled)"
+        return
+    reader = redis_client(target, ClientOptions(read_from="replicas", retries=1), cluster=ctx.run.cluster)
+    try:
+        timed = ctx.timed_client(reader)
+        lags = []
+        for i, key in enumerate(_replica_keys(ctx, 3)):
+            if ctx.run.cluster:
+                node = reader.get_node_from_key(key, replica=True)
+                ctx.check_true(f"write {i}: the reader routes the key to a replica", node is not None,
+                               getattr(node, "name", None), "a replica of the key's shard")
+            value = f"v{i}-{time.monotonic_ns()}"
+            ctx.r.set(key, value)
+            written = time.perf_counter()
+            seen = None
+            while time.perf_counter() - written < REPLICA_READ_BOUND_SECONDS:
+                seen = timed.get(key)
+                if seen == value:
+                    break
+                time.sleep(0.002)
+            lag = time.perf_counter() - written
+            ok = ctx.check_true(
+                f"write {i} read back from a replica within {REPLICA_READ_BOUND_SECONDS:.0f}s",
+                seen == value, seen, repr(value),
+            )
+            if ok:
+                lags.append(lag)
+        where = "replicas (READONLY, round robin)" if ctx.run.cluster else f"reader endpoint {target.reader_host}"
+        if lags:
+            ctx.out(f"replication lag via {where}: max {max(lags) * 1000:.1f} ms over {len(lags)} writes")
+        if not ctx.run.cluster:
+            with contextlib.suppress(redis.RedisError):
+                ctx.out(f"the reader endpoint is served by a {reader.execute_command('ROLE')[0]}")
+    finally:
+        reader.close()
+
+
 # --------------------------------------------------------------------------- data structures
 
 
@@ -140,7 +212,8 @@ def suite_strings(ctx: SuiteContext) -> None:
     ctx.check("SET user:1000:name Alice", r.set(name, "Alice"), True)
     ctx.check("GET user:1000:name", r.get(name), "Alice")
     ctx.check("SET page_views 0", r.set(views, 0), True)
-    ctx.check("INCR page_views", r.incr(views), 1)
+    # redis-py's incr() sends INCRBY; the guide's INCR goes on the wire as INCR.
+    ctx.check("INCR page_views", r.execute_command("INCR", views), 1)
     ctx.check("INCRBY page_views 10", r.incrby(views, 10), 11)
     ctx.check("SETEX session:abc123 3600 user_data", setex(r, session, 3600, "user_data"), True)
     ttl = r.ttl(session)
@@ -676,6 +749,7 @@ REDIS_SUITES: dict[str, SuiteDef] = {
         SuiteDef("stampede_lock", suite_stampede_lock, description="SET NX EX lock, owner-safe release"),
         SuiteDef("expiry", suite_expiry, description="SETEX/TTL/PERSIST, expired key gone"),
         SuiteDef("cluster_spread", suite_cluster_spread, cluster_only=True, description="keys on every shard"),
+        SuiteDef("replicas", suite_replicas, description="write on primary, read from replica/reader; lag"),
     )
 }
 

@@ -2,25 +2,41 @@
 
 Everything here listens on 127.0.0.1 only, on free ports, with its files in a temporary directory,
 and is stopped by :meth:`ManagedProcess.stop` (the test fixtures and the benchmark always call it).
+Processes and certificates come from the emulator's own layer (:mod:`elasticache_local.runtime`: spawn, pid +
+start-time identity, stop; :mod:`elasticache_local.tlsgen`: the local CA), so there is one copy of that code.
 The cluster helper builds a Redis Cluster by hand (``CLUSTER ADDSLOTSRANGE`` / ``MEET`` /
 ``REPLICATE``) because ``redis-cli --cluster create`` is slow and interactive.
 """
 
 from __future__ import annotations
 
-import datetime
-import ipaddress
 import os
 import shutil
-import socket
-import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import redis
+
+from elasticache_local import runtime
+from elasticache_local.tlsgen import TlsFiles
+from elasticache_local.tlsgen import generate as make_tls_files
+
+__all__ = [
+    "HASH_SLOTS",
+    "ManagedProcess",
+    "RedisClusterServers",
+    "RedisServer",
+    "TlsFiles",
+    "free_port",
+    "make_tls_files",
+    "slot_ranges",
+    "start_cluster",
+    "start_memcached",
+    "start_redis",
+    "wait_for",
+]
 
 REDIS_SERVER = shutil.which("redis-server") or "redis-server"
 MEMCACHED = shutil.which("memcached") or "memcached"
@@ -29,9 +45,7 @@ HASH_SLOTS = 16384
 
 def free_port() -> int:
     """Return a TCP port on 127.0.0.1 that was free a moment ago."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    return runtime.allocate_ports(1)[0]
 
 
 def wait_for(predicate: object, timeout: float = 15.0, interval: float = 0.05, what: str = "condition") -> None:
@@ -50,116 +64,29 @@ def wait_for(predicate: object, timeout: float = 15.0, interval: float = 0.05, w
 
 
 @dataclass
-class TlsFiles:
-    """A throw-away CA and a server certificate for 127.0.0.1 / localhost."""
-
-    ca_cert: Path
-    server_cert: Path
-    server_key: Path
-
-
-def make_tls_files(directory: Path, hostnames: Sequence[str] = ("localhost",)) -> TlsFiles:
-    """Generate a CA and a server certificate (SAN: 127.0.0.1, ::1, ``hostnames``) with ``cryptography``."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    directory.mkdir(parents=True, exist_ok=True)
-    now = datetime.datetime.now(datetime.UTC)
-    ca_key = ec.generate_private_key(ec.SECP256R1())
-    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "elasticache-smoke test CA")])
-    ca_cert = (
-        x509.CertificateBuilder()
-        .subject_name(ca_name)
-        .issuer_name(ca_name)
-        .public_key(ca_key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=2))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=False,
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=True,
-                crl_sign=True,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    key = ec.generate_private_key(ec.SECP256R1())
-    sans: list[x509.GeneralName] = [
-        x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
-        x509.IPAddress(ipaddress.ip_address("::1")),
-    ]
-    sans.extend(x509.DNSName(name) for name in hostnames)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost")]))
-        .issuer_name(ca_name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - datetime.timedelta(minutes=5))
-        .not_valid_after(now + datetime.timedelta(days=1))
-        .add_extension(x509.SubjectAlternativeName(sans), critical=False)
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]), critical=False
-        )
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
-        .sign(ca_key, hashes.SHA256())
-    )
-    files = TlsFiles(directory / "ca.pem", directory / "server.pem", directory / "server.key")
-    files.ca_cert.write_bytes(ca_cert.public_bytes(serialization.Encoding.PEM))
-    files.server_cert.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    files.server_key.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.TraditionalOpenSSL,
-            serialization.NoEncryption(),
-        )
-    )
-    files.server_key.chmod(0o600)
-    return files
-
-
-@dataclass
 class ManagedProcess:
-    """A server process we started; :meth:`stop` terminates it (and kills it if it lingers)."""
+    """A server process we started (an :class:`elasticache_local.runtime.Proc`); :meth:`stop` ends it by pid."""
 
     name: str
-    proc: subprocess.Popen[bytes]
+    proc: runtime.Proc
     workdir: Path
     host: str
     port: int
     owns_workdir: bool = False
 
+    def running(self) -> bool:
+        """True while the process we started is alive (same pid and start time)."""
+        return runtime.is_ours(self.proc)
+
     def stop(self) -> None:
-        """Terminate the process, wait for it, and remove the working directory if we created it."""
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=10)
+        """SIGTERM the process (SIGKILL if it lingers), wait, and remove the working directory if we created it."""
+        runtime.stop([self.proc], timeout=10)
         if self.owns_workdir:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
     def log_tail(self, lines: int = 30) -> str:
         """Return the last lines of the server log (for error messages)."""
-        log = self.workdir / "server.log"
-        if not log.exists():
-            return ""
-        return "\n".join(log.read_text(errors="replace").splitlines()[-lines:])
+        return runtime.log_tail(self.proc, lines)
 
 
 @dataclass
@@ -190,15 +117,11 @@ class RedisServer(ManagedProcess):
         return int(self.extra["cluster-port"])
 
 
-def _start(
-    name: str, argv: list[str], workdir: Path, host: str, port: int, owns: bool
-) -> tuple[subprocess.Popen[bytes], Path, bool]:
-    log = open(workdir / "server.log", "ab")  # noqa: SIM115 - handed to the child, closed below
-    try:
-        proc = subprocess.Popen(argv, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    finally:
-        log.close()
-    return proc, workdir, owns
+def _start(kind: str, name: str, argv: list[str], workdir: Path, port: int) -> runtime.Proc:
+    proc = runtime.Proc(kind=kind, stack="test", resource=name, group=name, name=name, port=port, dir=str(workdir),
+                        argv=argv)
+    runtime.spawn(proc)
+    return proc
 
 
 def start_redis(
@@ -234,8 +157,8 @@ def start_redis(
             {
                 "port": "0",
                 "tls-port": str(port),
-                "tls-cert-file": str(tls.server_cert),
-                "tls-key-file": str(tls.server_key),
+                "tls-cert-file": str(tls.cert),
+                "tls-key-file": str(tls.key),
                 "tls-ca-cert-file": str(tls.ca_cert),
                 "tls-auth-clients": "no",
             }
@@ -247,14 +170,14 @@ def start_redis(
     directives.update(config or {})
     conf = wd / "redis.conf"
     conf.write_text("".join(f"{key} {value}\n" for key, value in directives.items()))
-    proc, _, _ = _start(name, [REDIS_SERVER, str(conf)], wd, "127.0.0.1", port, owns)
+    proc = _start("redis", name, [REDIS_SERVER, str(conf)], wd, port)
     server = RedisServer(name, proc, wd, "127.0.0.1", port, owns, password=password, tls=tls, extra=directives)
     admin = server.client(socket_timeout=2, socket_connect_timeout=2)
     try:
 
         def ready() -> bool:
-            if proc.poll() is not None:
-                raise RuntimeError(f"{name} exited with {proc.returncode}:\n{server.log_tail()}")
+            if not server.running():
+                raise RuntimeError(f"{name} exited:\n{server.log_tail()}")
             return bool(admin.ping())
 
         wait_for(ready, timeout=ready_timeout, what=f"{name} on port {port}")
@@ -279,16 +202,16 @@ def start_memcached(*, port: int | None = None, memory_mb: int = 16, tls: TlsFil
         argv += ["-u", "root"]
     context = None
     if tls:
-        argv += ["-Z", "-o", f"ssl_chain_cert={tls.server_cert},ssl_key={tls.server_key}"]
+        argv += ["-Z", "-o", f"ssl_chain_cert={tls.cert},ssl_key={tls.key}"]
         context = ssl.create_default_context(cafile=str(tls.ca_cert))
-    proc, _, _ = _start("memcached", argv, wd, "127.0.0.1", port, True)
+    proc = _start("memcached", "memcached", argv, wd, port)
     server = ManagedProcess("memcached", proc, wd, "127.0.0.1", port, True)
     client = Client(("127.0.0.1", port), connect_timeout=1, timeout=1, tls_context=context)
     try:
 
         def ready() -> bool:
-            if proc.poll() is not None:
-                raise RuntimeError(f"memcached exited with {proc.returncode}:\n{server.log_tail()}")
+            if not server.running():
+                raise RuntimeError(f"memcached exited:\n{server.log_tail()}")
             return bool(client.version())
 
         wait_for(ready, what=f"memcached on port {port}")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from elasticache_connect import clear_token_cache
+
 
 @pytest.fixture(autouse=True)
 def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -17,3 +19,4 @@ def fake_aws_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.setenv(name, value)
     for name in ("AWS_PROFILE", "AWS_REGION", "AWS_CONFIG_FILE", "AWS_SHARED_CREDENTIALS_FILE"):
         monkeypatch.delenv(name, raising=False)
+    clear_token_cache()  # AUTH tokens are cached per process: every test reads its own secrets

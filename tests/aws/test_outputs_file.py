@@ -10,8 +10,8 @@ import boto3
 import pytest
 from moto import mock_aws
 
+from elasticache_connect.outputs import parse_cache_outputs
 from elasticache_smoke import DiscoveryError, target_from_outputs
-from elasticache_smoke.discovery import parse_cache_outputs
 
 
 def cache_outputs(prefix: str = "Sessions", **overrides: str | None) -> dict[str, str]:

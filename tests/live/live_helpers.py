@@ -52,9 +52,9 @@ def hammer_limiter(
     """Process entry point: ``threads`` threads call the limiter ``attempts`` times each; put allowed count."""
     import threading
 
-    from elasticache_smoke.connection import connect_redis
+    from elasticache_connect import target_from_url
+    from elasticache_connect.probe import connect_redis
     from elasticache_smoke.patterns import SlidingWindowLimiter, TokenBucket
-    from elasticache_smoke.target import target_from_url
 
     connection = connect_redis(target_from_url(url))
     client = connection.client

@@ -33,6 +33,10 @@ CASES = [
         ["--outputs", "/nonexistent/out.json"],
         "target discovery failed: --outputs '/nonexistent/out.json': file not found",
     ),
+    (["--url", "redis://h:6379", "--iam", "app"], "--iam signs a token for the replication group or serverless cache"),
+    (["--url", "redis://h:6379", "--iam", "app", "--user", "x"], "--iam USER excludes --user and --password"),
+    (["--url", "redis://h:6379?ssl_cert_reqs=sometimes"], "ssl_cert_reqs='sometimes'; allowed: none, optional, required"),
+    (["--url", "redis://h:6379", "--failover"], "--failover needs a replication group from --outputs or --stack"),
 ]
 
 

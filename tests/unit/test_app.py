@@ -15,6 +15,8 @@ from cfnlint.api import ManualArgs, lint_file
 import stacks.nag as nag
 from app import build_app
 
+from .helpers import alarm_topic_findings
+
 CONTRACT_SUFFIXES = ("Engine", "ResourceType", "ResourceId", "EndpointAddress", "EndpointPort", "Tls",
                      "ClusterMode", "AuthSecretArn")
 
@@ -157,3 +159,70 @@ def test_existing_vpc_from_context(tmp_path: Path) -> None:
 def test_invalid_context(context: dict[str, str], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         build_app(cdk.App(context=context))
+
+
+# --- what a real deploy needs beyond a clean template (issue 13) -------------------------------------------
+def test_every_alarm_notifies_a_topic_that_lets_cloudwatch_publish(templates: dict[str, dict[str, Any]]) -> None:
+    """A topic policy replaces SNS's default one: with only enforce_ssl's Deny, notifications are refused."""
+    alarmed = []
+    for name, tmpl in templates.items():
+        assert alarm_topic_findings(tmpl) == [], name
+        res = tmpl["Resources"].values()
+        if any(r["Type"] in ("AWS::CloudWatch::Alarm", "AWS::CloudWatch::CompositeAlarm")
+               and r["Properties"].get("AlarmActions") for r in res):
+            alarmed.append(name)
+            topics = [r for r in res if r["Type"] == "AWS::SNS::Topic"]
+            assert topics and all("KmsMasterKeyId" in t["Properties"] for t in topics), name
+    assert sorted(alarmed) == ["ElastiCacheLeaderboard", "ElastiCacheSessions"]
+
+
+def test_leaderboard_auto_scales_one_dimension_on_one_metric(templates: dict[str, dict[str, Any]]) -> None:
+    """ElastiCache's auto scaling best practices: one tracking metric; database capacity works best with
+    noeviction; scale-in may start disabled. No replica scalable target."""
+    res = templates["ElastiCacheLeaderboard"]["Resources"].values()
+    targets = [r["Properties"] for r in res if r["Type"] == "AWS::ApplicationAutoScaling::ScalableTarget"]
+    assert [(t["ScalableDimension"], t["MinCapacity"], t["MaxCapacity"]) for t in targets] == [
+        ("elasticache:replication-group:NodeGroups", 3, 6)]
+    (policy,) = [r["Properties"] for r in res if r["Type"] == "AWS::ApplicationAutoScaling::ScalingPolicy"]
+    config = policy["TargetTrackingScalingPolicyConfiguration"]
+    assert config["PredefinedMetricSpecification"]["PredefinedMetricType"] == (
+        "ElastiCacheDatabaseCapacityUsageCountedForEvictPercentage")
+    assert (config["TargetValue"], config["DisableScaleIn"]) == (60, True)
+    # alarms watch every member up to 6 shards x (1 replica + primary)
+    dims = {json.dumps(d["Value"]) for r in res if r["Type"] == "AWS::CloudWatch::Alarm"
+            for q in r["Properties"].get("Metrics", []) if "MetricStat" in q for d in q["MetricStat"]["Metric"]["Dimensions"]}
+    assert {re.search(r"-\d{4}-\d{3}", d).group(0) for d in dims} == {  # type: ignore[union-attr]
+        f"-{s:04d}-{n:03d}" for s in range(1, 7) for n in (1, 2)}
+
+
+def test_log_delivery_groups_are_under_aws_vendedlogs(templates: dict[str, dict[str, Any]]) -> None:
+    found = 0
+    for tmpl in templates.values():
+        res = tmpl["Resources"]
+        delivered = {c["DestinationDetails"]["CloudWatchLogsDetails"]["LogGroup"]["Ref"]
+                     for r in res.values() if r["Type"] == "AWS::ElastiCache::ReplicationGroup"
+                     for c in r["Properties"].get("LogDeliveryConfigurations", [])}
+        for logical in delivered:
+            name = res[logical]["Properties"]["LogGroupName"]
+            assert name["Fn::Join"][1][0].startswith("/aws/vendedlogs/elasticache/"), logical
+            found += 1
+    assert found == 4  # sessions and leaderboard: slow log and engine log each
+
+
+def test_client_security_groups_reach_their_cache_on_its_ports(templates: dict[str, dict[str, Any]]) -> None:
+    """The application-tier groups deny all outbound by default, so each needs an egress rule to the cache on the
+    same ports the cache's group lets it in on: 6379 (Valkey), 6379-6380 (serverless: endpoint and reader),
+    11211 (Memcached)."""
+    expected = {"ElastiCacheSessions": (6379, 6379), "ElastiCacheLeaderboard": (6379, 6379),
+                "ElastiCacheCatalog": (6379, 6380), "ElastiCachePageCache": (11211, 11211),
+                "ElastiCacheGlobalPrimary": (6379, 6379), "ElastiCacheGlobalSecondary": (6379, 6379)}
+    for stack, ports in expected.items():
+        res = templates[stack]["Resources"]
+        (clients,) = [k for k, r in res.items() if r["Type"] == "AWS::EC2::SecurityGroup" and k.startswith("Clients")]
+        ingress = [r["Properties"] for r in res.values() if r["Type"] == "AWS::EC2::SecurityGroupIngress"
+                   and r["Properties"].get("SourceSecurityGroupId") == {"Fn::GetAtt": [clients, "GroupId"]}]
+        egress = [r["Properties"] for r in res.values() if r["Type"] == "AWS::EC2::SecurityGroupEgress"
+                  and r["Properties"].get("GroupId") == {"Fn::GetAtt": [clients, "GroupId"]}]
+        assert [(i["FromPort"], i["ToPort"]) for i in ingress] == [ports], stack
+        assert [(e["FromPort"], e["ToPort"]) for e in egress] == [ports], stack
+        assert egress[0]["DestinationSecurityGroupId"] == ingress[0]["GroupId"], stack

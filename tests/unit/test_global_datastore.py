@@ -20,6 +20,7 @@ from cfnlint.api import ManualArgs, lint_file
 
 from elasticache_constructs import (
     Authentication,
+    Durability,
     EngineVersion,
     GlobalDatastore,
     NodeType,
@@ -28,6 +29,7 @@ from elasticache_constructs import (
     ValidationError,
 )
 from elasticache_constructs.global_datastore import MAX_SECONDARIES
+from elasticache_constructs.network import NetworkType
 from stacks.app_config import AppConfig
 from stacks.global_datastore import add_global_datastore_stacks
 from tests.unit.helpers import new_vpc
@@ -324,6 +326,24 @@ def _scene(primary_region: str = "us-east-1", **group_kwargs: Any) -> dict[str, 
     return {"app": app, "primary": primary, "group": group, "vpc": vpc}
 
 
+def _sharded_scene(**group_kwargs: Any) -> dict[str, Any]:
+    app = cdk.App()
+    primary = regional_stack(app, "P", "us-east-1")
+    vpc = new_vpc(primary)
+    group = ShardedReplicationGroup(primary, "Cache", vpc=vpc, engine_version=EngineVersion.VALKEY_9_0, **group_kwargs)
+    return {"app": app, "primary": primary, "group": group, "vpc": vpc}
+
+
+def _imported_vpc_scene(**group_kwargs: Any) -> dict[str, Any]:
+    """A primary in an imported VPC (subnet IP kinds unknown, so any network type synthesizes)."""
+    app = cdk.App()
+    primary = regional_stack(app, "P", "us-east-1")
+    vpc = ec2.Vpc.from_vpc_attributes(primary, "Vpc", vpc_id="vpc-1", availability_zones=["us-east-1a", "us-east-1b"],
+                                      isolated_subnet_ids=["subnet-a", "subnet-b"])
+    group = ReplicationGroup(primary, "Cache", vpc=vpc, **group_kwargs)
+    return {"app": app, "primary": primary, "group": group, "vpc": vpc}
+
+
 def _datastore(s: dict[str, Any], **kwargs: Any) -> GlobalDatastore:
     return GlobalDatastore(s["primary"], "Global", primary=s["group"], **kwargs)
 
@@ -474,6 +494,22 @@ INVALID: list[tuple[str, Any, str]] = [
         r"primary: got 'node type cache.t4g.medium'; Global Datastore needs one of the node families .*r7g",
     ),
     (
+        "previous-generation node",
+        lambda: _datastore(_scene(node_type="cache.r4.large")),
+        r"primary: got 'node type cache.r4.large'; Global Datastore needs one of the node families c7gn, m5, m6g, "
+        r"m7g, r5, r6g, r6gd, r7g \(large and up\)",
+    ),
+    (
+        "IPv6-only primary",
+        lambda: _datastore(_imported_vpc_scene(network_type=NetworkType.IPV6)),
+        r"primary: got 'network_type ipv6'; global datastores do not support IPv6-only groups",
+    ),
+    (
+        "durable primary",
+        lambda: _datastore(_sharded_scene(durability=Durability.ASYNC)),
+        r"primary: got 'durability async'; durable groups cannot join a global datastore",
+    ),
+    (
         "old redis",
         lambda: _datastore(_scene(engine_version=EngineVersion.of("redis", "5.0.5"))),
         r"primary: got 'redis 5.0.5'; Global Datastore needs valkey or redis 5.0.6\+",
@@ -545,3 +581,27 @@ def test_secondary_metrics_name_its_member_clusters(built: dict[str, Any]) -> No
     sharded_ids = [cdk.Stack.of(sharded).resolve(m)["Fn::Join"][1][1] for m in sharded.member_cluster_ids()]
     assert sharded_ids == [f"-000{s}-00{n}" for s in (1, 2) for n in (1, 2, 3)]
     assert eu.metric_cache_hit_rate() is not None
+
+
+@pytest.mark.parametrize(
+    "node_type",
+    # "Global datastores are supported on the following instance families in size large and above: M5, M6g, M7g,
+    # R5, R6g, R6gd, R7g, and C7gn." (Prerequisites and limitations) -- c7gn was refused before (a false refusal).
+    [NodeType.C7GN_LARGE, NodeType.M5_LARGE, NodeType.M6G_LARGE, NodeType.M7G_LARGE, NodeType.R5_LARGE,
+     NodeType.R6G_LARGE, NodeType.R7G_16XLARGE],
+    ids=lambda n: n.name,
+)
+def test_every_documented_family_can_be_a_primary(node_type: NodeType) -> None:
+    ds = _datastore(_scene(node_type=node_type))
+    assert ds.primary.node_type is node_type
+
+
+def test_data_tiering_primary_and_valkey_9_are_accepted() -> None:
+    assert _datastore(_scene(node_type=NodeType.R6GD_XLARGE, data_tiering=True)).primary.node_type.data_tiering
+    assert _datastore(_sharded_scene(durability=Durability.DISABLED)).primary.engine_version.family == "valkey9"
+
+
+def test_dual_stack_primary_is_accepted() -> None:
+    # only IPv6-only groups are refused ("Global datastores don't support IPv6"); dual stack keeps IPv4
+    ds = _datastore(_imported_vpc_scene(network_type=NetworkType.DUAL_STACK))
+    assert ds.primary.network_type is NetworkType.DUAL_STACK

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
-from aws_cdk.assertions import Template
+from aws_cdk.assertions import Annotations, Match, Template
 
 from elasticache_constructs import (
     Engine,
@@ -72,11 +74,38 @@ def test_both_log_types_get_their_own_generated_log_group(built: dict[str, Any])
          "DestinationType": "cloudwatch-logs", "LogFormat": "json", "LogType": log_type}
         for lg, log_type in ((slow, "slow-log"), (engine, "engine-log"))
     ]
-    for lg in (slow, engine):
+    for lg, log_type in ((slow, "slow-log"), (engine, "engine-log")):
         res = _log_group(built, lg)
-        assert res["Properties"] == {"RetentionInDays": 30}  # no LogGroupName: CloudFormation generates a unique one
+        assert res["Properties"] == {"LogGroupName": _vended_name("TestBoth63526C72", log_type), "RetentionInDays": 30}
         assert res["DeletionPolicy"] == "Retain"
+    # construct ids (and so logical ids) are unchanged: only the name moved under /aws/vendedlogs/
     assert slow.node.path == "Test/Both/SlowLog" and engine.node.path == "Test/Both/EngineLog"
+
+
+def _vended_name(unique_id: str, log_type: str) -> dict[str, Any]:
+    """/aws/vendedlogs/elasticache/<group unique id>/<stack uuid>/<log type>: the stack uuid is the third
+    '/'-separated part of AWS::StackId (arn:...:stack/<name>/<uuid>)."""
+    uuid = {"Fn::Select": [2, {"Fn::Split": ["/", {"Ref": "AWS::StackId"}]}]}
+    return {"Fn::Join": ["/", [f"/aws/vendedlogs/elasticache/{unique_id}", uuid, log_type]]}
+
+
+def test_generated_names_are_under_the_vended_logs_prefix_and_distinct(built: dict[str, Any]) -> None:
+    """CloudWatch Logs recommends /aws/vendedlogs/ for vended logs (one wildcard statement in the account's
+    5120-character delivery resource policy instead of one per log group)."""
+    names = []
+    for resource in built["t"].find_resources(LOG_GROUP).values():
+        name = resource["Properties"]["LogGroupName"]
+        if isinstance(name, dict):
+            parts = name["Fn::Join"][1]
+            assert parts[0].startswith("/aws/vendedlogs/elasticache/")
+            names.append((parts[0], parts[2]))
+    assert len(names) == 5 and len(set(names)) == 5  # Both x2, SameSpec x2, Redis60: one per group and type
+
+
+def test_explicit_name_outside_the_prefix_is_a_warning(built: dict[str, Any]) -> None:
+    warnings = Annotations.from_stack(built["stack"]).find_warning("*", Match.string_like_regexp("not under /aws/vendedlogs/"))
+    assert [w.id for w in warnings] == ["/Test/Custom/EngineLog"]
+    assert "5120 characters" in str(warnings[0].entry.data)
 
 
 def test_existing_and_named_log_groups_text_format_and_retention(built: dict[str, Any]) -> None:
@@ -102,7 +131,7 @@ def test_one_spec_for_both_types_still_creates_two_log_groups(built: dict[str, A
     group = built["groups"]["SameSpec"]
     assert group.slow_log_group is not group.engine_log_group
     for lg in (group.slow_log_group, group.engine_log_group):
-        assert _log_group(built, lg)["Properties"] == {"RetentionInDays": 7}
+        assert _log_group(built, lg)["Properties"]["RetentionInDays"] == 7
 
 
 def test_an_existing_log_group_may_take_both_types(built: dict[str, Any]) -> None:
@@ -118,6 +147,25 @@ def test_redis_6_0_slow_log_and_default_off(built: dict[str, Any]) -> None:
     assert built["groups"]["Off"].log_deliveries == {}
     # 2 (Both) + 1 (Custom) + 2 (SameSpec) + 1 (Redis60) log groups are created; existing ones are not
     assert len(built["t"].find_resources(LOG_GROUP)) == 6
+
+
+def test_a_key_of_the_app_lets_cloudwatch_logs_encrypt_that_log_group_only() -> None:
+    """CreateLogGroup with a KMS key fails unless the key policy allows logs.<region>.amazonaws.com, scoped by the
+    kms:EncryptionContext:aws:logs:arn condition (CloudWatch Logs, "Encrypt log data using AWS KMS")."""
+    stack = new_stack()
+    key = kms.Key(stack, "LogKey", enable_key_rotation=True)
+    group = ReplicationGroup(stack, "G", vpc=new_vpc(stack, azs=2),
+                             slow_log=LogDelivery.cloudwatch_logs(encryption_key=key))
+    t = Template.from_stack(stack).to_json()
+    (key_res,) = [r for r in t["Resources"].values() if r["Type"] == "AWS::KMS::Key"]
+    (logs_statement,) = [s for s in key_res["Properties"]["KeyPolicy"]["Statement"]
+                         if s["Principal"] == {"Service": "logs.us-east-1.amazonaws.com"}]
+    assert sorted(logs_statement["Action"]) == ["kms:Decrypt*", "kms:Describe*", "kms:Encrypt*",
+                                                "kms:GenerateDataKey*", "kms:ReEncrypt*"]
+    arn = json.dumps(logs_statement["Condition"]["ArnEquals"]["kms:EncryptionContext:aws:logs:arn"])
+    assert ":logs:us-east-1:123456789012:log-group:" in arn and "/aws/vendedlogs/elasticache/TestG" in arn
+    lg = t["Resources"][stack.get_logical_id(group.slow_log_group.node.default_child)]
+    assert lg["Properties"]["KmsKeyId"] == {"Fn::GetAtt": [stack.get_logical_id(key.node.default_child), "Arn"]}
 
 
 INVALID = [

@@ -31,7 +31,7 @@ from elasticache_constructs import (
 )
 from elasticache_constructs.monitoring import MAX_METRICS_PER_ALARM
 
-from .helpers import new_stack, new_vpc, synth_with_nag
+from .helpers import alarm_topic_findings, new_stack, new_vpc, synth_with_nag
 
 ALARM = "AWS::CloudWatch::Alarm"
 COMPOSITE = "AWS::CloudWatch::CompositeAlarm"
@@ -199,6 +199,40 @@ def test_default_alarm_set_has_the_guide_thresholds_and_topic_actions(built: dic
         assert "Test/Sessions" in p["AlarmDescription"]
 
 
+def test_alarm_topic_policy_allows_this_accounts_cloudwatch_alarms(built: dict[str, Any]) -> None:
+    """A topic policy replaces SNS's default one: without this Allow, alarms fire and SNS refuses the message."""
+    stack, topic = built["stack"], built["topic"]
+    assert built["alarms"]["Sessions"].topic_policy_managed and built["alarms"]["Big"].topic_policy_managed
+    policies = [r for r in built["t"].find_resources("AWS::SNS::TopicPolicy").values()
+                if r["Properties"]["Topics"] == [{"Ref": stack.get_logical_id(topic.node.default_child)}]]
+    assert len(policies) == 1  # two alarm sets share the topic: one statement
+    (statement,) = policies[0]["Properties"]["PolicyDocument"]["Statement"]
+    assert statement == {
+        "Sid": "AllowCloudWatchAlarmsToPublish",
+        "Effect": "Allow",
+        "Principal": {"Service": "cloudwatch.amazonaws.com"},
+        "Action": "sns:Publish",
+        "Resource": {"Ref": stack.get_logical_id(topic.node.default_child)},
+        "Condition": {
+            "StringEquals": {"aws:SourceAccount": "123456789012"},
+            "ArnLike": {"aws:SourceArn": {"Fn::Join": ["", [
+                "arn:", {"Ref": "AWS::Partition"}, ":cloudwatch:us-east-1:123456789012:alarm:*"]]}},
+        },
+    }
+
+
+def test_an_imported_topic_is_left_alone_and_reported() -> None:
+    stack = new_stack()
+    group = ReplicationGroup(stack, "G", vpc=new_vpc(stack, azs=2))
+    imported = sns.Topic.from_topic_arn(stack, "Ops", "arn:aws:sns:us-east-1:123456789012:ops")
+    alarms = group.add_alarms(topic=imported)
+    assert alarms.topic_policy_managed is False
+    t = Template.from_stack(stack)
+    t.resource_count_is("AWS::SNS::TopicPolicy", 0)
+    assert all(r["Properties"]["AlarmActions"] == ["arn:aws:sns:us-east-1:123456789012:ops"]
+               for r in t.find_resources(ALARM).values())
+
+
 def test_custom_thresholds_disabled_alarms_and_windows(built: dict[str, Any]) -> None:
     board = built["alarms"]["Board"]
     assert set(board.alarms) == {"hit_rate", "memory_percent", "engine_cpu", "replication_lag", "read_latency",
@@ -344,8 +378,7 @@ def test_stack_with_logs_scaling_alarms_and_dashboard_is_nag_and_lint_clean() ->
         key = kms.Key(stack, "TopicKey", enable_key_rotation=True)
         topic = sns.Topic(stack, "Alerts", master_key=key, enforce_ssl=True)
         board = ShardedReplicationGroup(stack, "Board", vpc=vpc, shards=3, slow_log=True, engine_log=True)
-        board.auto_scale_shards(min_capacity=2, max_capacity=6).scale_on_memory(target_utilization_percent=60)
-        board.auto_scale_replicas(min_capacity=1, max_capacity=2).scale_on_cpu()
+        board.auto_scale_shards(min_capacity=2, max_capacity=6).scale_on_capacity(target_utilization_percent=60)
         board.add_alarms(topic=topic)
         sessions = ReplicationGroup(stack, "Sessions", vpc=vpc, replicas=2, slow_log=True)
         sessions.add_alarms(topic=topic)
@@ -366,6 +399,11 @@ def test_stack_with_logs_scaling_alarms_and_dashboard_is_nag_and_lint_clean() ->
     cloudwatch_statements = [st for st in key_policy["Properties"]["KeyPolicy"]["Statement"]
                              if st["Principal"] == {"Service": "cloudwatch.amazonaws.com"}]
     assert [sorted(st["Action"]) for st in cloudwatch_statements] == [["kms:Decrypt", "kms:GenerateDataKey*"]]
+    # the encrypted, TLS-only topic both alarm sets share: one Allow for CloudWatch beside the Deny
+    assert alarm_topic_findings(stack.template) == []
+    (policy,) = [r for r in stack.template["Resources"].values() if r["Type"] == "AWS::SNS::TopicPolicy"]
+    assert [s["Sid"] for s in policy["Properties"]["PolicyDocument"]["Statement"]] == [
+        "AllowPublishThroughSSLOnly", "AllowCloudWatchAlarmsToPublish"]
     manifest = json.loads((Path(assembly.directory) / "manifest.json").read_text())
     warnings = [e for a in manifest["artifacts"].values() for es in a.get("metadata", {}).values() for e in es
                 if e["type"] in ("aws:cdk:warning", "aws:cdk:error")]

@@ -27,6 +27,11 @@ def built() -> dict[str, Any]:
         "memcached": ParameterGroup(stack, "Mc", engine_version=EngineVersion.MEMCACHED_1_6_22,
                                     parameters={"max_item_size": "2097152"}),
         "bare": ParameterGroup(stack, "Bare", engine_version=EngineVersion.REDIS_6_2),
+        # valid edges of the catalog: Valkey 9, the bounds of ranged parameters, a parameter newer than the catalog
+        "valkey9": ParameterGroup(stack, "V9", engine_version=EngineVersion.VALKEY_9_0, cluster_mode=True,
+                                  parameters={"timeout": 20, "reserved-memory-percent": "100", "databases": 1,
+                                              "notify-keyspace-events": ""},
+                                  unchecked_parameters={"search-new-knob": "on"}),
     }
     return {"stack": stack, "t": Template.from_stack(stack), "groups": groups}
 
@@ -39,6 +44,9 @@ def test_parameters_family_and_policy(built: dict[str, Any]) -> None:
                                    "Properties": {"maxmemory-policy": "noeviction", "cluster-enabled": "yes"}})
     t.has_resource_properties(PG, {"CacheParameterGroupFamily": "memcached1.6",
                                    "Properties": {"max_item_size": "2097152"}})
+    t.has_resource_properties(PG, {"CacheParameterGroupFamily": "valkey9", "Properties": {
+        "timeout": "20", "reserved-memory-percent": "100", "databases": "1", "notify-keyspace-events": "",
+        "search-new-knob": "on", "cluster-enabled": "yes"}})
     bare = next(r for k, r in t.find_resources(PG).items() if k.startswith("Bare"))
     assert bare["Properties"]["CacheParameterGroupFamily"] == "redis6.x" and "Properties" not in bare["Properties"]
 
@@ -97,6 +105,26 @@ INVALID = [
     ("bool value", dict(engine_version=EngineVersion.VALKEY_8_1, parameters={"activedefrag": True}),
      r"parameters\['activedefrag'\]: got True; parameter values are strings or whole numbers"),
     ("engine as string", dict(engine_version="valkey8"), r"engine_version: got 'valkey8'; pass an EngineVersion"),
+    # the parameter catalog (parameters.json)
+    ("typo in a name", dict(engine_version=EngineVersion.VALKEY_8_1, parameters={"maxmemory-sample": "10"}),
+     r"parameters key: got 'maxmemory-sample'; valkey8 has no parameter 'maxmemory-sample'; did you mean "
+     r"'maxmemory-samples'"),
+    ("memcached name", dict(engine_version=EngineVersion.MEMCACHED_1_6_22, parameters={"max_item_sizes": "1048576"}),
+     r"memcached1.6 has no parameter 'max_item_sizes'; did you mean 'max_item_size'"),
+    ("value out of range", dict(engine_version=EngineVersion.REDIS_7_1, parameters={"reserved-memory-percent": 150}),
+     r"parameters\['reserved-memory-percent'\]: got '150'; allowed: a whole number from 0 to 100"),
+    ("timeout gap", dict(engine_version=EngineVersion.VALKEY_9_0, parameters={"timeout": 10}),
+     r"parameters\['timeout'\]: got '10'; allowed: 0 or 20 or more"),
+    ("not modifiable", dict(engine_version=EngineVersion.VALKEY_8_1, parameters={"appendonly": "yes"}),
+     r"parameters\['appendonly'\]: got 'yes'; 'appendonly' is not modifiable in valkey8 parameter groups"),
+    ("unchecked twice", dict(engine_version=EngineVersion.VALKEY_8_1, parameters={"timeout": 0},
+                             unchecked_parameters={"timeout": 0}),
+     r"unchecked_parameters key: got 'timeout'; set each parameter once"),
+    ("unchecked managed", dict(engine_version=EngineVersion.VALKEY_8_1,
+                               unchecked_parameters={"maxmemory-policy": "allkeys-lru"}),
+     r"unchecked_parameters key: got 'maxmemory-policy'; set each parameter once"),
+    ("unchecked bad shape", dict(engine_version=EngineVersion.VALKEY_8_1, unchecked_parameters={"x": 1.5}),
+     r"unchecked_parameters\['x'\]: got 1.5; parameter values are strings or whole numbers"),
 ]
 
 

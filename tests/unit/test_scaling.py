@@ -3,11 +3,13 @@ validation rule (AWS's documented prerequisites, capacity bounds, targets)."""
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk.assertions import Template
+from aws_cdk import aws_applicationautoscaling as appscaling
+from aws_cdk.assertions import Annotations, Match, Template
 
 from elasticache_constructs import (
     Engine,
@@ -17,6 +19,12 @@ from elasticache_constructs import (
     ReplicationGroup,
     ShardedReplicationGroup,
     ValidationError,
+)
+from elasticache_constructs.scaling import (
+    REPLICAS_DIMENSION,
+    SEVERAL_TRACKING_METRICS_WARNING,
+    SHARDS_DIMENSION,
+    tracking_policies,
 )
 
 from .helpers import new_stack, new_vpc
@@ -106,6 +114,125 @@ def test_metrics_cover_the_members_auto_scaling_may_add(built: dict[str, Any]) -
         "Fn::Join": ["", [{"Ref": built["stack"].get_logical_id(board.resource)}, "-0010-004"]]}
     # a group with no replicas today but replica auto scaling up to 5 has replication lag to watch
     assert "replication_lag" in built["redis"].monitored_kinds()
+
+
+def test_several_tracking_policies_warn_with_the_documented_reason(built: dict[str, Any]) -> None:
+    """ElastiCache's best practices: "Use just one tracking metric" and "avoid multiple policies per dimension"."""
+    annotations = Annotations.from_stack(built["stack"])
+    warnings = annotations.find_warning("*", Match.string_like_regexp("target-tracking policies"))
+    # Board: shard CPU, then shard memory (2 on one dimension), then replica CPU (both dimensions)
+    texts = [str(w.entry.data) for w in warnings]
+    assert [w.id for w in warnings] == ["/Test/Board/ShardScaling", "/Test/Board/ReplicaScaling"]
+    assert "2 target-tracking policies (shards:PrimaryCpu, shards:Memory) - several policies on one dimension" in texts[0]
+    assert ("3 target-tracking policies (shards:PrimaryCpu, shards:Memory, replicas:ReplicaCpu) - shard and replica "
+            "policies together") in texts[1]
+    for text in texts:
+        assert "scales out if any policy asks but in only if all do" in text
+        assert "https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoScaling.html" in text
+        assert "[ack: elasticache-constructs:autoScalingOneTrackingMetric]" in text
+    # one policy per group (Tiered: capacity on shards) is the recommended set-up: no warning
+    assert not [w for w in warnings if "Tiered" in w.id]
+
+
+def test_the_warning_can_be_acknowledged() -> None:
+    group = _group()
+    group.auto_scale_shards(min_capacity=1, max_capacity=4).scale_on_capacity()
+    group.auto_scale_replicas(min_capacity=1, max_capacity=2).scale_on_cpu()
+    stack = cdk.Stack.of(group)
+    cdk.Annotations.of(group).acknowledge_warning(SEVERAL_TRACKING_METRICS_WARNING, "CPU-bound reads, data-bound writes")
+    Annotations.from_stack(stack).has_no_warning("*", Match.any_value())
+    assert tracking_policies(group) == [(SHARDS_DIMENSION, "Capacity"), (REPLICAS_DIMENSION, "ReplicaCpu")]
+
+
+def test_scheduled_scaling_within_the_target_bounds() -> None:
+    group = _group()
+    shards = group.auto_scale_shards(min_capacity=2, max_capacity=6)
+    shards.scale_on_schedule("WeekdayPeak", schedule=appscaling.Schedule.cron(hour="8", minute="0", week_day="MON-FRI"),
+                             min_capacity=5)
+    shards.scale_on_schedule("Night", schedule=appscaling.Schedule.cron(hour="22", minute="0"), min_capacity=2,
+                             max_capacity=4)
+    stack = cdk.Stack.of(group)
+    (target,) = Template.from_stack(stack).find_resources(TARGET).values()
+    actions = target["Properties"]["ScheduledActions"]
+    assert [(a["ScheduledActionName"], a["Schedule"], a["ScalableTargetAction"]) for a in actions] == [
+        ("WeekdayPeak", "cron(0 8 ? * MON-FRI *)", {"MinCapacity": 5}),
+        ("Night", "cron(0 22 * * ? *)", {"MaxCapacity": 4, "MinCapacity": 2}),
+    ]
+    assert shards.scheduled_actions == ["WeekdayPeak", "Night"]
+    # A schedule is not a tracking policy: no warning (besides the change-safety note on fixed replica counts).
+    warnings = [str(w.entry.data) for w in Annotations.from_stack(stack).find_warning("*", Match.any_value())]
+    assert [w for w in warnings if "elasticache-constructs:sharded-replica-count-change" not in w] == []
+
+
+INVALID_SCHEDULES = [
+    ({"schedule": "cron(0 8 * * ? *)", "min_capacity": 3}, r"schedule: got 'cron\(0 8 \* \* \? \*\)'; pass an appscaling.Schedule"),
+    ({}, r"min_capacity: got None; give min_capacity, max_capacity or both for a scheduled action"),
+    ({"max_capacity": 7}, r"max_capacity: got 7; must be within the shards target's min_capacity-max_capacity \(2-6\); "
+                          r"raise max_capacity there so alarms cover the members"),
+    ({"min_capacity": 1}, r"min_capacity: got 1; must be within the shards target's min_capacity-max_capacity \(2-6\)"),
+    ({"min_capacity": 5, "max_capacity": 4}, r"min_capacity: got 5; must not exceed max_capacity \(4\)"),
+    ({"min_capacity": 3.0}, r"min_capacity: got 3.0; must be a whole number"),
+]
+
+
+@pytest.mark.parametrize(("options", "message"), INVALID_SCHEDULES)
+def test_invalid_scheduled_scaling(options: dict[str, Any], message: str) -> None:
+    shards = _group().auto_scale_shards(min_capacity=2, max_capacity=6)
+    options = {"schedule": appscaling.Schedule.rate(cdk.Duration.hours(1)), **options}
+    with pytest.raises(ValidationError, match=message):
+        shards.scale_on_schedule("S", **options)
+    assert shards.scheduled_actions == []
+
+
+def test_a_scheduled_action_id_is_used_once() -> None:
+    shards = _group().auto_scale_shards(min_capacity=2, max_capacity=6)
+    shards.scale_on_schedule("S", schedule=appscaling.Schedule.rate(cdk.Duration.hours(1)), min_capacity=3)
+    with pytest.raises(ValidationError, match=r"Test/G/ShardScaling: a scheduled action 'S' already exists on the shards"):
+        shards.scale_on_schedule("S", schedule=appscaling.Schedule.rate(cdk.Duration.hours(2)), min_capacity=4)
+
+
+def test_alarms_cover_every_member_between_the_auto_scaling_minimum_and_maximum() -> None:
+    """ElastiCache names a member cluster <group>-<node group id>-<node number>; the node group ids it supplies are
+    numbered 0001 up to the shard count limit (API NodeGroup), and scale-in may remove *any* shard (auto scaling
+    picks them), so after scaling between min and max shards the ids in use are some k-subset of 0001..max. The
+    alarms watch every such id and node number, so each member that can exist is covered; members that do not
+    exist have no data, which the math ignores (alarms treat missing data as not breaching)."""
+    stack = new_stack()
+    group = ShardedReplicationGroup(stack, "Lb", vpc=new_vpc(stack, azs=2), shards=3, replicas_per_shard=1,
+                                    replication_group_id="lb")
+    group.auto_scale_shards(min_capacity=2, max_capacity=6).scale_on_capacity()
+    group.auto_scale_replicas(min_capacity=1, max_capacity=2)  # a target only: bounds the node numbers
+    alarms = group.add_alarms()
+    resources = Template.from_stack(stack).to_json()["Resources"]
+    covered_everywhere = {f"lb-{s:04d}-{n:03d}" for s in range(1, 7) for n in range(1, 4)}
+    ref = {"Ref": stack.get_logical_id(group.resource)}
+
+    def member(value: Any) -> str:  # {"Fn::Join": ["", [{"Ref": group}, "-0001-001"]]} -> "lb-0001-001"
+        joined = stack.resolve(value)["Fn::Join"]
+        assert joined[0] == "" and joined[1][0] == ref
+        return "lb" + joined[1][1]
+
+    assert {member(m) for m in group.member_cluster_ids()} == covered_everywhere
+    for kind, metric_alarms in alarms.metric_alarms.items():
+        watched: set[str] = set()
+        for alarm in metric_alarms:
+            props = resources[stack.get_logical_id(alarm.node.default_child)]["Properties"]
+            assert props["TreatMissingData"] == "notBreaching"
+            stats = [q["MetricStat"] for q in props["Metrics"] if "MetricStat" in q]
+            assert len(stats) <= 10
+            watched |= {member(d["Value"]) for st in stats for d in st["Metric"]["Dimensions"]}
+            (expression,) = [q["Expression"] for q in props["Metrics"] if "Expression" in q]
+            assert expression.startswith(("MAX([", "SUM([", "100*SUM([")), expression
+        assert watched == covered_everywhere, kind  # exactly: max shards x (max replicas + primary)
+        if len(metric_alarms) > 1:
+            assert isinstance(alarms.alarms[kind], cdk.aws_cloudwatch.CompositeAlarm)
+    for shards in range(2, 7):
+        for retained in itertools.combinations(range(1, 7), shards):
+            for replicas in (1, 2):
+                members = {f"lb-{s:04d}-{n:03d}" for s in retained for n in range(1, replicas + 2)}
+                assert members <= covered_everywhere, (retained, replicas)
+    # one id beyond the documented numbering (a 7th shard id) is, by construction, not watched: the README says so
+    assert "lb-0007-001" not in covered_everywhere
 
 
 def _group(**overrides: Any) -> ShardedReplicationGroup:

@@ -1,13 +1,15 @@
-"""Find the smoke target from a ``cdk deploy --outputs-file`` file or from a deployed stack (boto3).
+"""Find a cache from a ``cdk deploy --outputs-file`` file or from a deployed stack (boto3).
 
 Both paths read the same output keys (see ``docs/outputs-contract.md``): ``<P>Engine``,
 ``<P>ResourceType``, ``<P>ResourceId``, ``<P>EndpointAddress``/``Port``, ``<P>Tls``, ``<P>ClusterMode``,
-``<P>AuthSecretArn`` and, from the local emulator only, ``<P>AuthToken`` / ``<P>CaFile``.
+``<P>AuthSecretArn`` and, from the local emulator only, ``<P>AuthToken`` / ``<P>CaFile`` / ``<P>LocalUsers``.
+The AUTH token is read from Secrets Manager once per secret and process (cached).
 """
 
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,9 +53,12 @@ class CacheOutputs:
     reader_address: str | None
     reader_port: int | None
     nodes: list[tuple[str, int]] = field(default_factory=list)
+    local_users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    region: str | None = None
 
 
-def _default_factory(service: str, region: str | None) -> Any:
+def default_factory(service: str, region: str | None) -> Any:
+    """A boto3 client (the standard credential chain)."""
     import boto3
 
     return boto3.client(service, region_name=region)
@@ -158,6 +163,7 @@ def parse_cache_outputs(stack: str, outputs: Mapping[str, str], prefix: str) -> 
         raise DiscoveryError(
             f"stack {stack!r} output {prefix}ResourceType is {resource_type!r}; allowed: {', '.join(RESOURCE_TYPES)}"
         )
+    local_users = _local_users(stack, prefix, outputs.get(f"{prefix}LocalUsers"))
     reader_address = outputs.get(f"{prefix}ReaderEndpointAddress")
     reader_port_raw = outputs.get(f"{prefix}ReaderEndpointPort")
     secret = outputs[f"{prefix}AuthSecretArn"].strip()
@@ -176,10 +182,27 @@ def parse_cache_outputs(stack: str, outputs: Mapping[str, str], prefix: str) -> 
         ca_file=outputs.get(f"{prefix}CaFile") or None,
         reader_address=reader_address or None,
         reader_port=_port(stack, f"{prefix}ReaderEndpointPort", reader_port_raw) if reader_port_raw else None,
+        local_users=local_users,
     )
 
 
-def _client_error(exc: Exception, api: str, what: str) -> DiscoveryError:
+def _local_users(stack: str, prefix: str, raw: str | None) -> dict[str, dict[str, Any]]:
+    """``<P>LocalUsers`` (emulation only): JSON ``{"<user>": {"password": str|null, "iam": bool}}``."""
+    if not raw:
+        return {}
+    try:
+        users = json.loads(raw)
+    except json.JSONDecodeError:
+        users = None
+    if not isinstance(users, dict) or not all(isinstance(v, dict) for v in users.values()):
+        raise DiscoveryError(
+            f"stack {stack!r} output {prefix}LocalUsers must be a JSON object "
+            '{"<user>": {"password": "<pw>" or null, "iam": true|false}}'
+        )
+    return {str(name): dict(value) for name, value in users.items()}
+
+
+def client_error(exc: Exception, api: str, what: str) -> DiscoveryError:
     """Turn a botocore error into a message naming the API call and the likely fix."""
     from botocore.exceptions import ClientError, EndpointConnectionError, NoCredentialsError, NoRegionError
 
@@ -213,18 +236,56 @@ def region_of_arn(arn: str, key: str) -> str:
     return parts[3]
 
 
-def fetch_auth_token(arn: str, *, factory: ClientFactory | None = None, key: str = "AuthSecretArn") -> str:
-    """Read the AUTH token from Secrets Manager.
+# ElastiCache AUTH tokens / user passwords: printable ASCII, at most 128 characters
+# (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html).
+MAX_TOKEN_LENGTH = 128
+_token_cache: dict[str, str] = {}
+_token_lock = threading.Lock()
+
+
+def _checked_token(arn: str, token: str) -> str:
+    """``token`` when it can be an AUTH token; the error never includes the secret's value."""
+    if len(token) > MAX_TOKEN_LENGTH or not all(32 <= ord(ch) <= 126 for ch in token):
+        raise DiscoveryError(
+            f"secret {arn} does not hold an AUTH token: expected 1-{MAX_TOKEN_LENGTH} printable ASCII characters "
+            f"(got {len(token)} characters, or a control/non-ASCII character); "
+            "allowed: a plain token, or JSON with 'token'/'password'"
+        )
+    return token
+
+
+def clear_token_cache() -> None:
+    """Forget every AUTH token read from Secrets Manager (after a rotation)."""
+    with _token_lock:
+        _token_cache.clear()
+
+
+def fetch_auth_token(
+    arn: str, *, factory: ClientFactory | None = None, key: str = "AuthSecretArn", cached: bool = True
+) -> str:
+    """Read the AUTH token from Secrets Manager (once per ARN and process unless ``cached=False``).
 
     The ``SecretString`` is the token itself or a JSON object with a ``token`` or ``password`` field.
     """
-    factory = factory or _default_factory
+    if cached:
+        with _token_lock:
+            if arn in _token_cache:
+                return _token_cache[arn]
+    token = _read_token(arn, factory, key)
+    if cached:
+        with _token_lock:
+            _token_cache[arn] = token
+    return token
+
+
+def _read_token(arn: str, factory: ClientFactory | None, key: str) -> str:
+    factory = factory or default_factory
     region = region_of_arn(arn, key)
     client = factory("secretsmanager", region)
     try:
         response = client.get_secret_value(SecretId=arn)
     except Exception as exc:
-        raise _client_error(exc, "secretsmanager:GetSecretValue", f"secret {arn}") from None
+        raise client_error(exc, "secretsmanager:GetSecretValue", f"secret {arn}") from None
     secret = response.get("SecretString")
     if not secret:
         raise DiscoveryError(f"secret {arn} has no SecretString (binary secrets are not supported)")
@@ -238,16 +299,21 @@ def fetch_auth_token(arn: str, *, factory: ClientFactory | None = None, key: str
             for name in ("token", "password"):
                 value = parsed.get(name)
                 if isinstance(value, str) and value:
-                    return value
+                    return _checked_token(arn, value)
             raise DiscoveryError(
                 f"secret {arn} is a JSON object without a 'token' or 'password' string field "
                 f"(fields: {', '.join(sorted(parsed)) or 'none'}); "
                 "allowed: a plain token, or JSON with 'token'/'password'"
             )
-    return secret
+    return _checked_token(arn, secret)
 
 
-def _target(c: CacheOutputs, source: str, password: str | None, notes: list[str]) -> Target:
+def target_of(c: CacheOutputs, source: str, password: str | None, notes: list[str]) -> Target:
+    """The :class:`Target` for validated outputs ``c``."""
+    region = c.region
+    if region is None and c.auth_secret_arn:
+        parts = c.auth_secret_arn.split(":")
+        region = parts[3] if len(parts) >= 6 and parts[3] else None
     return Target(
         engine=c.engine,
         host=c.address,
@@ -261,10 +327,15 @@ def _target(c: CacheOutputs, source: str, password: str | None, notes: list[str]
         reader_port=c.reader_port,
         notes=notes,
         nodes=list(c.nodes),
+        resource_type=c.resource_type,
+        resource_id=c.resource_id,
+        region=region,
+        local_users=c.local_users,
     )
 
 
-def _auth(c: CacheOutputs, factory: ClientFactory | None) -> str | None:
+def auth_password(c: CacheOutputs, factory: ClientFactory | None) -> str | None:
+    """The emulator's ``<P>AuthToken``, else the token in ``<P>AuthSecretArn`` (``None`` without either)."""
     if c.auth_token:
         return c.auth_token
     if c.auth_secret_arn:
@@ -278,19 +349,23 @@ def target_from_outputs(
     cache: str | None = None,
     *,
     factory: ClientFactory | None = None,
+    read_secret: bool = True,
 ) -> Target:
-    """Target from a cdk outputs file: pick the stack and cache, take ``AuthToken`` or read the secret."""
+    """Target from a cdk outputs file: pick the stack and cache, take ``AuthToken`` or read the secret.
+
+    ``read_secret=False`` skips Secrets Manager (the caller authenticates otherwise, e.g. with IAM).
+    """
     outputs = load_outputs_file(path)
     stack_name, values = select_stack(outputs, stack)
     prefix = select_cache(stack_name, values, cache)
     parsed = parse_cache_outputs(stack_name, values, prefix)
     source = f"--outputs {path} stack {stack_name} cache {prefix}"
-    return _target(parsed, source, _auth(parsed, factory), [])
+    return target_of(parsed, source, auth_password(parsed, factory) if read_secret else parsed.auth_token, [])
 
 
 def stack_outputs(stack: str, region: str | None, *, factory: ClientFactory | None = None) -> dict[str, str]:
     """``cloudformation:DescribeStacks`` outputs as ``{OutputKey: OutputValue}``."""
-    factory = factory or _default_factory
+    factory = factory or default_factory
     client = factory("cloudformation", region)
     try:
         response = client.describe_stacks(StackName=stack)
@@ -304,7 +379,7 @@ def stack_outputs(stack: str, region: str | None, *, factory: ClientFactory | No
                     f"--stack {stack!r}: stack not found in region {region or '(default)'} "
                     f"(cloudformation:DescribeStacks: {error.get('Message')})"
                 ) from None
-        raise _client_error(exc, "cloudformation:DescribeStacks", f"stack {stack}") from None
+        raise client_error(exc, "cloudformation:DescribeStacks", f"stack {stack}") from None
     stacks = response.get("Stacks") or []
     if not stacks:
         raise DiscoveryError(f"--stack {stack!r}: stack not found in region {region or '(default)'}")
@@ -326,7 +401,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
 
     Returns notes about differences between the stack outputs and the live resource.
     """
-    factory = factory or _default_factory
+    factory = factory or default_factory
     client = factory("elasticache", region)
     notes: list[str] = []
     if c.resource_type == "ReplicationGroup":
@@ -334,7 +409,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
         try:
             groups = client.describe_replication_groups(ReplicationGroupId=c.resource_id)["ReplicationGroups"]
         except Exception as exc:
-            raise _client_error(exc, api, f"replication group {c.resource_id}") from None
+            raise client_error(exc, api, f"replication group {c.resource_id}") from None
         if not groups:
             raise DiscoveryError(f"{api}: replication group {c.resource_id!r} not found")
         group = groups[0]
@@ -353,7 +428,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
         try:
             caches = client.describe_serverless_caches(ServerlessCacheName=c.resource_id)["ServerlessCaches"]
         except Exception as exc:
-            raise _client_error(exc, api, f"serverless cache {c.resource_id}") from None
+            raise client_error(exc, api, f"serverless cache {c.resource_id}") from None
         if not caches:
             raise DiscoveryError(f"{api}: serverless cache {c.resource_id!r} not found")
         serverless = caches[0]
@@ -367,7 +442,7 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
                 "CacheClusters"
             ]
         except Exception as exc:
-            raise _client_error(exc, api, f"cache cluster {c.resource_id}") from None
+            raise client_error(exc, api, f"cache cluster {c.resource_id}") from None
         if not clusters:
             raise DiscoveryError(f"{api}: cache cluster {c.resource_id!r} not found")
         cc = clusters[0]
@@ -397,14 +472,22 @@ def resolve_endpoint(c: CacheOutputs, region: str | None, *, factory: ClientFact
 
 
 def target_from_stack(
-    stack: str, region: str | None, cache: str | None = None, *, factory: ClientFactory | None = None
+    stack: str,
+    region: str | None,
+    cache: str | None = None,
+    *,
+    factory: ClientFactory | None = None,
+    read_secret: bool = True,
 ) -> Target:
     """Target from a deployed stack.
 
-    Outputs via CloudFormation, the token via Secrets Manager, the endpoint via ElastiCache.
+    Outputs via CloudFormation, the token via Secrets Manager (skipped with ``read_secret=False``), the
+    endpoint via ElastiCache.
     """
     outputs = stack_outputs(stack, region, factory=factory)
     prefix = select_cache(stack, outputs, cache)
     parsed = parse_cache_outputs(stack, outputs, prefix)
+    parsed.region = region
     notes = resolve_endpoint(parsed, region, factory=factory)
-    return _target(parsed, f"--stack {stack} --region {region} cache {prefix}", _auth(parsed, factory), notes)
+    password = auth_password(parsed, factory) if read_secret else None
+    return target_of(parsed, f"--stack {stack} --region {region} cache {prefix}", password, notes)

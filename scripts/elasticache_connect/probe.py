@@ -1,4 +1,4 @@
-"""Connect to the target one stage at a time so a failure names the stage that broke.
+"""Diagnose a connection one stage at a time so a failure names the stage that broke.
 
 Order: DNS (``getaddrinfo``) -> TCP connect -> TLS handshake -> AUTH + PING -> cluster discovery.
 When a plain-text client is refused by a TLS-only server (or the reverse), a second small probe
@@ -17,6 +17,7 @@ import redis
 from redis.backoff import ExponentialBackoff
 from redis.retry import Retry
 
+from .clients import ClientOptions, redis_client, redis_kwargs, ssl_context
 from .errors import (
     STAGE_AUTH,
     STAGE_CLUSTER,
@@ -26,6 +27,7 @@ from .errors import (
     STAGE_TLS,
     ConnectError,
 )
+from .memcached import memcached_client, memcached_nodes
 from .target import Target
 
 DEFAULT_TIMEOUT = 5.0
@@ -45,35 +47,6 @@ class RedisConnection:
         """Close every connection pool of the client."""
         with contextlib.suppress(Exception):  # closing is best effort
             self.client.close()
-
-
-def ssl_context(target: Target) -> ssl.SSLContext:
-    """A client TLS context: system trust store plus ``ca_file``; no verification if ``tls_verify`` is off."""
-    context = ssl.create_default_context(cafile=target.ca_file) if target.ca_file else ssl.create_default_context()
-    if not target.tls_verify:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
-
-
-def redis_kwargs(target: Target, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
-    """Keyword arguments for ``redis.Redis`` / ``RedisCluster`` for this target."""
-    kwargs: dict[str, Any] = {
-        "username": target.username,
-        "password": target.password,
-        "socket_timeout": timeout,
-        "socket_connect_timeout": timeout,
-        "decode_responses": True,
-        "retry": Retry(ExponentialBackoff(cap=0.5, base=0.05), 1),
-    }
-    if target.tls:
-        kwargs.update(
-            ssl=True,
-            ssl_ca_certs=target.ca_file,
-            ssl_cert_reqs="required" if target.tls_verify else "none",
-            ssl_check_hostname=target.tls_verify,
-        )
-    return kwargs
 
 
 def resolve(host: str, port: int) -> list[tuple[Any, ...]]:
@@ -169,6 +142,8 @@ def error_text(exc: BaseException) -> str:
 def _auth_message(exc: BaseException, target: Target) -> str:
     text = error_text(exc)
     who = f"user {target.username!r}" if target.username else "the default user"
+    if target.credential_provider is not None:
+        return f"IAM authentication as {who} was refused ({text})"
     if "without any password configured" in text:
         return f"a password was given but the server has no password configured for {who} ({text})"
     if "NOPERM" in text:
@@ -184,7 +159,7 @@ def _auth_message(exc: BaseException, target: Target) -> str:
 
 
 def _accepts_anonymous(target: Target, timeout: float) -> bool:
-    anonymous = Target(**{**target.__dict__, "password": None, "username": None})
+    anonymous = target.replace(password=None, username=None, credential_provider=None)
     client = _plain_client(anonymous, timeout)
     try:
         return bool(client.ping())
@@ -195,7 +170,7 @@ def _accepts_anonymous(target: Target, timeout: float) -> bool:
 
 
 def _plain_client(target: Target, timeout: float) -> redis.Redis:
-    kwargs = redis_kwargs(target, timeout)
+    kwargs = redis_kwargs(target, ClientOptions().with_timeout(timeout))
     kwargs["retry"] = Retry(ExponentialBackoff(), 0)
     return redis.Redis(host=target.host, port=target.port, **kwargs)
 
@@ -236,7 +211,7 @@ def probe_redis(target: Target, timeout: float = DEFAULT_TIMEOUT) -> dict[str, A
                 f"{target.host}:{target.port} does not speak the Redis protocol ({exc}); "
                 "is it a Memcached endpoint (memcached:// URL)?",
             ) from None
-        if target.password and _accepts_anonymous(target, timeout):
+        if (target.password or target.credential_provider) and _accepts_anonymous(target, timeout):
             facts_notes.append(
                 "a password was given but the server also accepts unauthenticated connections "
                 "(the default user needs no AUTH)"
@@ -260,8 +235,14 @@ def probe_redis(target: Target, timeout: float = DEFAULT_TIMEOUT) -> dict[str, A
         client.close()
 
 
-def connect_redis(target: Target, timeout: float = DEFAULT_TIMEOUT) -> RedisConnection:
-    """Probe all stages and return a ready client; ``RedisCluster`` for cluster-mode targets."""
+def connect_redis(
+    target: Target, timeout: float = DEFAULT_TIMEOUT, options: ClientOptions | None = None
+) -> RedisConnection:
+    """Probe all stages and return a ready client; ``RedisCluster`` for cluster-mode targets.
+
+    ``options`` (default: :class:`ClientOptions` with both timeouts ``timeout``) configure the returned client.
+    """
+    options = options or ClientOptions().with_timeout(timeout)
     facts = probe_redis(target, timeout)
     notes: list[str] = list(facts["notes"])
     cluster = target.cluster
@@ -275,13 +256,11 @@ def connect_redis(target: Target, timeout: float = DEFAULT_TIMEOUT) -> RedisConn
             f"cluster_enabled:{int(bool(facts['cluster_enabled']))}"
         )
     if not cluster:
-        client = redis.Redis(host=target.host, port=target.port, **redis_kwargs(target, timeout))
-        return RedisConnection(client, False, facts["version"], facts, notes)
-    from redis.cluster import RedisCluster
+        return RedisConnection(redis_client(target, options, cluster=False), False, facts["version"], facts, notes)
     from redis.exceptions import RedisClusterException
 
     try:
-        cluster_client = RedisCluster(host=target.host, port=target.port, **redis_kwargs(target, timeout))
+        cluster_client = redis_client(target, options, cluster=True)
     except (RedisClusterException, redis.RedisError, OSError) as exc:
         raise ConnectError(
             STAGE_CLUSTER, f"cannot build the cluster slot map from {target.host}:{target.port}: {exc}"
@@ -302,31 +281,23 @@ def connect_redis(target: Target, timeout: float = DEFAULT_TIMEOUT) -> RedisConn
 
 
 def connect_memcached(target: Target, timeout: float = DEFAULT_TIMEOUT) -> tuple[Any, str]:
-    """Probe DNS/TCP/TLS then ``version`` on every node.
+    """Probe DNS/TCP/TLS then ``version`` on every node (auto-discovered where the endpoint supports it).
 
     Returns a pymemcache client (``HashClient`` for several nodes) and the server version.
     """
     from pymemcache.client.base import Client
-    from pymemcache.client.hash import HashClient
 
-    nodes = target.nodes or [(target.host, target.port)]
-    for host, port in nodes:
-        infos = resolve(host, port)
-        sock = tcp_connect(host, port, infos, timeout)
+    for host, port in target.nodes or [(target.host, target.port)]:
+        sock = tcp_connect(host, port, resolve(host, port), timeout)
         if target.tls:
-            tls_handshake(Target(**{**target.__dict__, "host": host, "port": port}), sock, timeout)
+            tls_handshake(target.replace(host=host, port=port), sock, timeout)
         else:
             sock.close()
     tls_context = ssl_context(target) if target.tls else None
-    common: dict[str, Any] = {
-        "connect_timeout": timeout,
-        "timeout": timeout,
-        "tls_context": tls_context,
-        "default_noreply": False,
-    }
+    nodes = memcached_nodes(target, tls_context, timeout)
     version = ""
     for host, port in nodes:
-        probe = Client((host, port), **common)
+        probe = Client((host, port), connect_timeout=timeout, timeout=timeout, tls_context=tls_context)
         try:
             version = probe.version()
         except Exception as exc:
@@ -340,6 +311,4 @@ def connect_memcached(target: Target, timeout: float = DEFAULT_TIMEOUT) -> tuple
         if not version:
             raise ConnectError(STAGE_PROTOCOL, f"{host}:{port} returned no memcached version")
     text = version.decode() if isinstance(version, bytes) else str(version)
-    if len(nodes) > 1:
-        return HashClient(nodes, use_pooling=False, **common), f"memcached {text}"
-    return Client(nodes[0], **common), f"memcached {text}"
+    return memcached_client(target, nodes, tls_context, timeout), f"memcached {text}"
