@@ -36,7 +36,6 @@ def _drop_group(snapshot: bool) -> Any:
 
 @pytest.mark.parametrize(("change", "prop", "how", "action"), [
     (_set(NumNodeGroups=6), "NumNodeGroups", "online", "update"),
-    (_set(ReplicasPerNodeGroup=2), "ReplicasPerNodeGroup", "online", "update"),
     (_set(CacheNodeType="cache.r7g.large"), "CacheNodeType", "rolling", "update"),
     (_set(EngineVersion="7.2"), "EngineVersion", "rolling", "update"),
     (_set(Engine="valkey"), "Engine", "rolling", "update"),
