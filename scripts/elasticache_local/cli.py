@@ -10,6 +10,8 @@ from pathlib import Path
 from . import commands
 from . import state as st
 from .errors import EmulatorError
+from .reconcile.apply import ReplacementRefused
+from .reconcile.snapshots import DEFAULT_SEED_DIR, DEFAULT_SNAPSHOT_DIR
 
 
 def _parameters(values: list[str]) -> dict[str, dict[str, str]]:
@@ -46,8 +48,34 @@ def build_parser() -> argparse.ArgumentParser:
                        help="template parameter override STACK:NAME=VALUE (repeatable)")
         state_opt(p)
 
-    p_up = sub.add_parser("up", help="start the emulated caches")
+    def snapshot_opts(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--snapshot-dir", type=Path, default=Path(DEFAULT_SNAPSHOT_DIR),
+                       help=f"where local snapshots live, outside the state dir (default {DEFAULT_SNAPSHOT_DIR})")
+
+    p_up = sub.add_parser("up", help="start the emulated caches, or apply a changed assembly to running ones")
     up_opts(p_up)
+    snapshot_opts(p_up)
+    p_up.add_argument("--seed-dir", type=Path, default=Path(DEFAULT_SEED_DIR),
+                      help=f"local folder for SnapshotArns: arn:aws:s3:::bucket/key is <dir>/bucket/key "
+                      f"(default {DEFAULT_SEED_DIR})")
+    p_up.add_argument("--allow-replacement", action="store_true",
+                      help="apply changes that replace a resource (its data is lost); without it `up` exits 3")
+
+    p_plan = sub.add_parser("plan", help="print what `up` would change and how; exit 3 when data would be lost")
+    up_opts(p_plan)
+    p_plan.add_argument("--against", type=Path, default=None,
+                        help="compare with this older assembly instead of the running deployment (CI)")
+    p_plan.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p_snap = sub.add_parser("snapshot", help="take a snapshot of a running group (one RDB per shard)")
+    p_snap.add_argument("group", help="replication group id, logical id or STACK/LOGICAL")
+    p_snap.add_argument("name", help="snapshot name")
+    state_opt(p_snap)
+    snapshot_opts(p_snap)
+
+    p_snaps = sub.add_parser("snapshots", help="list local snapshots")
+    snapshot_opts(p_snaps)
+    p_snaps.add_argument("--json", action="store_true", help="machine-readable output")
     p_up.add_argument("--synth", action="store_true", help="synthesize first (python app.py, CDK_OUTDIR=--assembly)")
     p_up.add_argument("--synth-with-npx", action="store_true", help="synthesize first with `npx cdk synth -q`")
 
@@ -58,6 +86,9 @@ def build_parser() -> argparse.ArgumentParser:
     p_down = sub.add_parser("down", help="stop the processes `up` started and delete their data")
     state_opt(p_down)
     p_down.add_argument("--keep-outputs", action="store_true", help="keep the outputs file")
+    p_down.add_argument("--no-final-snapshot", action="store_true",
+                        help="skip the final snapshot of groups whose DeletionPolicy is Snapshot")
+    snapshot_opts(p_down)
 
     p_fail = sub.add_parser("failover", help="failover drill: kill a primary, measure recovery and lost writes")
     p_fail.add_argument("group", help="replication group id, logical id, STACK/LOGICAL or output prefix")
@@ -83,12 +114,27 @@ def main(argv: list[str] | None = None) -> int:
                 assembly=args.assembly, state_dir=args.state_dir, outputs_file=args.outputs_file,
                 synth=args.synth or args.synth_with_npx, synth_with_npx=args.synth_with_npx, app_dir=args.app_dir,
                 stacks=args.stacks, parameters=_parameters(args.parameter),
+                allow_replacement=args.allow_replacement, snapshot_dir=args.snapshot_dir, seed_dir=args.seed_dir,
             ))
             return 0
+        if args.command == "plan":
+            from .reconcile.plan import plan_command
+
+            return plan_command(args.assembly, args.stacks, against=args.against, state_dir=args.state_dir,
+                                as_json=args.json)
+        if args.command == "snapshot":
+            from .reconcile.snapshots import snapshot_command
+
+            return snapshot_command(args.state_dir, args.group, args.name, args.snapshot_dir)
+        if args.command == "snapshots":
+            from .reconcile.snapshots import snapshots_command
+
+            return snapshots_command(args.snapshot_dir, as_json=args.json)
         if args.command == "status":
             return commands.status(args.state_dir, as_json=args.json)
         if args.command == "down":
-            return commands.down(args.state_dir, keep_outputs=args.keep_outputs)
+            return commands.down(args.state_dir, keep_outputs=args.keep_outputs,
+                                 final_snapshot=not args.no_final_snapshot, snapshot_dir=args.snapshot_dir)
         if args.command == "failover":
             from .failover import drill
 
@@ -103,6 +149,9 @@ def main(argv: list[str] | None = None) -> int:
                 synth=not args.no_synth, app_dir=args.app_dir, stacks=args.stacks,
                 parameters=_parameters(args.parameter),
             ))
+    except ReplacementRefused as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 3
     except EmulatorError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

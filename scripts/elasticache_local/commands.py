@@ -23,15 +23,16 @@ import redis
 
 from . import cluster, configs, fronts, interrupts, runtime
 from . import state as st
-from .assembly import load_assembly, synthesize
+from .assembly import synthesize
 from .clients import node_client, parse_cluster_nodes, raw
 from .configs import Env
 from .engines import binary_version, server_argv
 from .errors import EmulatorError
 from .model import MemcachedPlan, Plan, RedisPlan
-from .planner import LOOPBACK, World, build_plan
+from .planner import LOOPBACK, World
 from .runtime import Proc
 from .secrets_store import token_from_secret_string
+from .tlsgen import TlsFiles
 from .tlsgen import generate as generate_tls
 
 Log = Callable[[str], None]
@@ -54,6 +55,11 @@ class UpOptions:
     app_dir: Path = Path(".")
     stacks: list[str] = field(default_factory=list)
     parameters: dict[str, dict[str, str]] = field(default_factory=dict)
+    #: Apply changes that replace a resource (its data is lost); without it such an ``up`` exits 3.
+    allow_replacement: bool = False
+    #: Where snapshots live (outside the state dir) and where ``arn:aws:s3:::bucket/key`` seed files are looked up.
+    snapshot_dir: Path = Path(".local-elasticache-snapshots")
+    seed_dir: Path = Path(".local-elasticache-s3")
 
 
 # ------------------------------------------------------------------------------------------------ up
@@ -71,51 +77,22 @@ def up(opts: UpOptions, log: Log = print) -> st.State:
 
 
 def _up(opts: UpOptions, state_dir: Path, log: Log) -> st.State:
+    """Reconcile: observe what runs from ``state_dir``, load the assembly, diff, apply (creating = from nothing)."""
+    from .reconcile.apply import reconcile
+
     with st.locked(state_dir), interrupts.interruptible():
-        _refuse_or_clean_previous(state_dir, log)
+        if not (state_dir / st.STATE_FILE).is_file():
+            _refuse_or_clean_previous(state_dir, log)  # a killed `up`'s journaled processes
         if opts.synth:
             log(f"synthesizing {opts.app_dir} into {opts.assembly} ...")
             synthesize(opts.app_dir.resolve(), opts.assembly.resolve(), use_npx=opts.synth_with_npx)
-        t0 = time.perf_counter()
-        assembly = load_assembly(opts.assembly)
-        if opts.stacks:
-            known = {s.name for s in assembly.stacks}
-            unknown = [s for s in opts.stacks if s not in known]
-            if unknown:
-                raise EmulatorError(
-                    f"--stack {', '.join(unknown)}: not in the assembly; known: {', '.join(sorted(known))}"
-                )
-            assembly.stacks = [s for s in assembly.stacks if s.name in opts.stacks]
-        world = World(assembly, opts.parameters)
-        plan = build_plan(world)
-        state = st.State(
-            state_dir=str(state_dir),
-            assembly=str(opts.assembly.resolve()),
-            outputs_file=str(opts.outputs_file.resolve()),
-            admin_password=secrets.token_hex(24),
-        )
-        try:
-            for attempt in (1, 2):
-                try:
-                    _start(plan, world, state)
-                    break
-                except PortRaceError as exc:
-                    _stop_started(state, log)
-                    if attempt == 2:
-                        raise EmulatorError(str(exc)) from exc
-                    log(f"note: {exc}; retrying with new ports")
-                    world = World(assembly, opts.parameters)
-                    plan = build_plan(world)
-                    state.procs, state.timings = [], {}
-            state.ready_seconds = time.perf_counter() - t0
-            st.save(state)
-        except BaseException:
-            with interrupts.shielded():
-                _stop_started(state, log)
-                if state.outputs:  # written by this call: the caches it names are gone
-                    Path(state.outputs_file).unlink(missing_ok=True)
-            raise
-        _print_up(plan, state, log)
+        fresh = st.load(state_dir) is None
+        result = reconcile(opts, state_dir, log)
+        state = result.state
+        if fresh or any(c.action == "create" for c in result.changes) or not result.changes:
+            _print_up(Plan(redis=state.redis, memcached=state.memcached, skipped=state.skipped), state, log)
+        else:
+            log(f"up: {len(result.changes)} resource change(s) applied in {state.ready_seconds:.2f}s")
         return state
 
 
@@ -130,19 +107,19 @@ def _refuse_or_clean_previous(state_dir: Path, log: Log) -> None:
         raise EmulatorError(f"already running from {state_dir}: {what}; run `down` first (or use another --state-dir)")
     if previous is not None or st.journaled(state_dir):
         log(f"note: stale state in {state_dir} (no process alive); cleaning it up")
-        _clean_dir(state_dir)
+        clean_dir(state_dir)
 
 
-def _stop_started(state: st.State, log: Log) -> None:
+def stop_started(state: st.State, log: Log) -> None:
     """Stop every process this ``up`` started (by PID); keep the journal when one would not stop."""
     problems = runtime.stop(state.procs)
     for p in problems:
         log(f"cleanup: {p}")
     if not problems:
-        _clean_dir(Path(state.state_dir))
+        clean_dir(Path(state.state_dir))
 
 
-def _clean_dir(state_dir: Path) -> None:
+def clean_dir(state_dir: Path) -> None:
     """Remove everything in ``state_dir`` except the lock file."""
     if not state_dir.is_dir():
         return
@@ -193,7 +170,7 @@ def _layout(plan: Plan, state: st.State) -> tuple[dict[Key, list[list[Proc]]], d
     return shards_of, sentinels_of
 
 
-def _assign_ports(procs: list[Proc], plans: dict[tuple[str, str], RedisPlan]) -> None:
+def assign_ports(procs: list[Proc], plans: dict[tuple[str, str], RedisPlan]) -> None:
     """Free loopback ports: TLS and/or plain client ports, and the cluster bus port of cluster nodes."""
     wanted: list[tuple[Proc, str]] = []
     for p in procs:
@@ -211,7 +188,16 @@ def _assign_ports(procs: list[Proc], plans: dict[tuple[str, str], RedisPlan]) ->
         p.port = (p.tls_port if p.tls else p.plain_port) or 0
 
 
-def _start(plan: Plan, world: World, state: st.State) -> None:
+def deployment_tls(state: st.State) -> TlsFiles:
+    """The deployment's TLS files: the existing CA when there is one (clients keep trusting it), else a new one."""
+    directory = Path(state.state_dir) / "tls"
+    if state.ca_file and Path(state.ca_file).is_file():
+        return TlsFiles(directory / "ca.crt", directory / "server.crt", directory / "server.key")
+    return generate_tls(directory)
+
+
+def create_resources(plan: Plan, state: st.State) -> None:
+    """Start every resource of ``plan`` and add it to ``state`` (the reconciler's create step)."""
     shards_of, sentinels_of = _layout(plan, state)
     mem_nodes: dict[tuple[str, str], list[Proc]] = {}
     for mp in plan.memcached:
@@ -234,14 +220,14 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
         every += [n for g in shards_of[rp.key] for n in g] + sentinels_of.get(rp.key, [])
         every += [proxies[rp.key]] if rp.key in proxies else []
     every += [n for ns in mem_nodes.values() for n in ns]
-    _assign_ports([p for p in every if p.kind != "proxy"], redis_plans)
+    assign_ports([p for p in every if p.kind != "proxy"], redis_plans)
     for proxy, (primary_port, reader_port) in zip(
         proxies.values(), zip(*[iter(runtime.allocate_ports(2 * len(proxies)))] * 2, strict=True), strict=True
     ):
         proxy.endpoints = {"primary": primary_port, "reader": reader_port}
         proxy.port = primary_port
     need_tls = any(p.tls for p in every)
-    tls_files = generate_tls(Path(state.state_dir) / "tls") if need_tls else None
+    tls_files = deployment_tls(state) if need_tls or state.ca_file else None
     state.ca_file = str(tls_files.ca_cert) if tls_files else None
     env = Env(tls_files, state.admin_password)
     front = fronts.plan_fronts(
@@ -295,8 +281,9 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
         binaries.setdefault("memcached", binary_version("memcached"))
         for node in mem_nodes[mp.key]:
             node.argv = configs.memcached_argv(mp, node, env)
-    state.binaries = binaries
-    state.redis, state.memcached, state.skipped = plan.redis, plan.memcached, plan.skipped
+    state.binaries.update(binaries)
+    state.redis += plan.redis
+    state.memcached += plan.memcached
 
     timings = state.timings
     t0 = time.perf_counter()
@@ -340,8 +327,29 @@ def _start(plan: Plan, world: World, state: st.State) -> None:
     finally:
         for c in clients.values():
             c.close()
-
     interrupts.checkpoint("groups-ready", Path(state.state_dir))
+
+
+def topology(state: st.State) -> tuple[dict[Key, list[list[Proc]]], dict[Key, list[Proc]], dict[Key, Proc]]:
+    """(shards -> nodes with the first-started primary first, Memcached nodes, endpoint proxies) per resource."""
+    shards_of: dict[Key, list[list[Proc]]] = {}
+    for rp in state.redis:
+        nodes = [p for p in state.procs_of(rp.stack, rp.logical_id) if p.kind == "redis"]
+        by_shard: dict[int, list[Proc]] = {}
+        for n in nodes:
+            by_shard.setdefault(n.shard or 0, []).append(n)
+        shards_of[rp.key] = [sorted(by_shard[i], key=lambda n: n.role != "primary") for i in sorted(by_shard)]
+    mem_nodes = {mp.key: [p for p in state.procs_of(mp.stack, mp.logical_id) if p.kind == "memcached"]
+                 for mp in state.memcached}
+    proxies = {(p.stack, p.resource): p for p in state.procs if p.kind == "proxy"}
+    return shards_of, mem_nodes, proxies
+
+
+def write_outputs(world: World, state: st.State) -> None:
+    """Endpoints of every resource in ``state``, the outputs file, and the templates/secrets the next ``up`` diffs."""
+    shards_of, mem_nodes, proxies = topology(state)
+    plan = Plan(redis=state.redis, memcached=state.memcached)
+    front = next((p for p in state.procs if p.kind == "front"), None)
     world.endpoints = _endpoints(plan, shards_of, mem_nodes, proxies, front)
     state.endpoints = {f"{k[0]}/{k[1]}": v for k, v in world.endpoints.items()}
     outputs = world.evaluate_outputs()
@@ -391,7 +399,7 @@ def _bring_up_group(
             cluster.wait_until(f"{s.name} to monitor {name}", functools.partial(sentinel_ready, s), 15.0)
     for node in nodes:  # the start-up cron frequency is not needed any more
         clients[node.name].execute_command("CONFIG", "SET", "hz", str(configs.READY_HZ))
-    _apply_runtime_parameters(rp, nodes, clients)
+    apply_runtime_parameters(rp, nodes, clients)
     return time.perf_counter()
 
 
@@ -403,7 +411,7 @@ def pairs(items: Any) -> dict[str, Any]:
     return {str(it[i]): it[i + 1] for i in range(0, len(it) - 1, 2)}
 
 
-def _apply_runtime_parameters(rp: RedisPlan, nodes: list[Proc], clients: dict[str, redis.Redis]) -> None:
+def apply_runtime_parameters(rp: RedisPlan, nodes: list[Proc], clients: dict[str, redis.Redis]) -> None:
     """CONFIG SET every parameter-group setting; the ones Redis refuses are recorded as skipped."""
     runtime_params = {k: v for k, v in rp.parameters.items() if k.lower() not in
                       {"databases"} and k not in rp.skipped_parameters}
@@ -606,8 +614,15 @@ def _running_server(state: st.State, procs: list[Proc]) -> str:
 
 
 # ------------------------------------------------------------------------------------------------ down
-def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
-    """Stop every process ``up`` started from ``state_dir`` and delete its data; 0 when clean."""
+def down(
+    state_dir: Path, log: Log = print, keep_outputs: bool = False, *,
+    final_snapshot: bool = True, snapshot_dir: Path = Path(".local-elasticache-snapshots"),
+) -> int:
+    """Stop every process ``up`` started from ``state_dir`` and delete its data; 0 when clean.
+
+    Groups whose template says ``DeletionPolicy: Snapshot`` leave a final snapshot in ``snapshot_dir`` first
+    (``final_snapshot=False``: ``--no-final-snapshot``), as CloudFormation does when the stack is deleted.
+    """
     state_dir = state_dir.resolve()
     if not (state_dir / st.STATE_FILE).is_file() and st.journaled(state_dir):
         return _down_journaled(state_dir, log)
@@ -620,6 +635,10 @@ def down(state_dir: Path, log: Log = print, keep_outputs: bool = False) -> int:
         state = st.load(state_dir)
         assert state is not None
         live = state.live_procs()
+        if final_snapshot and live:
+            from .reconcile.snapshots import take_final_snapshots
+
+            take_final_snapshots(state, snapshot_dir, log)
         problems = runtime.stop(state.procs)
         outputs = Path(state.outputs_file)
         if not keep_outputs and outputs.is_file():

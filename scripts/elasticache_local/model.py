@@ -57,6 +57,10 @@ class RedisPlan:
     global_secondary: bool = False
     has_reader: bool = False
     notes: list[str] = field(default_factory=list)
+    #: Parameter -> value accepted by a reconciling ``up`` that ElastiCache applies only at the next reboot.
+    pending_reboot: dict[str, str] = field(default_factory=dict)
+    #: True when the template gives the slot ranges (NodeGroupConfiguration Slots); else an even split.
+    explicit_slots: bool = False
 
     @property
     def key(self) -> tuple[str, str]:

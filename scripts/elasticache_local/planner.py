@@ -91,10 +91,16 @@ def _stable_suffix(*parts: str, n: int = 8) -> str:
 class World:
     """All stacks of an assembly, resolvable together (cross-stack imports, secrets, local endpoints)."""
 
-    def __init__(self, assembly: Assembly, parameter_overrides: dict[str, dict[str, str]] | None = None) -> None:
+    def __init__(
+        self,
+        assembly: Assembly,
+        parameter_overrides: dict[str, dict[str, str]] | None = None,
+        secrets: list[dict[str, str]] | None = None,
+    ) -> None:
         self.assembly = assembly
         self.stacks = {s.name: s for s in assembly.stacks}
         self.store = SecretStore()
+        self.store.restore(secrets or [])
         self.endpoints: dict[tuple[str, str], dict[str, str]] = {}
         self._physical: dict[tuple[str, str], Any] = {}
         self._props: dict[tuple[str, str], dict[str, Any]] = {}

@@ -82,9 +82,29 @@ class SecretStore:
 
     by_arn: dict[str, LocalSecret] = field(default_factory=dict)
     rng: secrets.SystemRandom = field(default_factory=secrets.SystemRandom)
+    #: Secrets of a running deployment by (stack, logical id): a reconciling ``up`` keeps their ARN and value,
+    #: as CloudFormation keeps a secret whose template did not change.
+    remembered: dict[tuple[str, str], LocalSecret] = field(default_factory=dict)
+
+    def restore(self, previous: list[dict[str, str]]) -> None:
+        """Reuse the secrets recorded by an earlier ``up`` (see :meth:`export`)."""
+        for item in previous:
+            sec = LocalSecret(**item)
+            if sec.stack and sec.logical_id:
+                self.remembered[(sec.stack, sec.logical_id)] = sec
+            else:
+                self.by_arn[sec.arn] = sec
+
+    def export(self) -> list[dict[str, str]]:
+        """Every secret, serializable (stored in the private state file)."""
+        return [vars(s) for s in self.by_arn.values()]
 
     def add(self, *, name: str, value: str, region: str, account: str, stack: str = "", logical_id: str = "") -> str:
         """Register a secret; return its ARN (``...:secret:<name>-<6 chars>`` like Secrets Manager)."""
+        old = self.remembered.get((stack, logical_id))
+        if old is not None and old.name == name:
+            self.by_arn[old.arn] = old
+            return old.arn
         suffix = "".join(self.rng.choice(_ALNUM) for _ in range(6))
         arn = f"arn:{partition_of(region)}:secretsmanager:{region}:{account}:secret:{name}-{suffix}"
         self.by_arn[arn] = LocalSecret(arn, name, value, stack, logical_id)

@@ -46,6 +46,10 @@ class State:
     ready_seconds: float = 0.0
     #: Phase -> seconds since the first spawn (spawn, listening, ready <group>).
     timings: dict[str, float] = field(default_factory=dict)
+    #: The templates (stack name -> template) this state was reconciled to: what the next ``up``/``plan`` diffs.
+    templates: dict[str, Any] = field(default_factory=dict)
+    #: The local secrets (kept across reconciling ``up`` runs, as CloudFormation keeps an unchanged secret).
+    secrets: list[dict[str, str]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         """Serializable form."""
@@ -66,6 +70,8 @@ class State:
             "binaries": self.binaries,
             "ready_seconds": self.ready_seconds,
             "timings": self.timings,
+            "templates": self.templates,
+            "secrets": self.secrets,
         }
 
     @classmethod
@@ -89,6 +95,8 @@ class State:
             binaries=data.get("binaries", {}),
             ready_seconds=data.get("ready_seconds", 0.0),
             timings=data.get("timings", {}),
+            templates=data.get("templates", {}),
+            secrets=data.get("secrets", []),
         )
 
     def live_procs(self) -> list[Proc]:

@@ -12,7 +12,6 @@ import pytest
 import redis
 
 from elasticache_local import commands
-from elasticache_local.errors import EmulatorError
 from elasticache_local.failover import drill
 
 from .conftest import TEMPLATES, Running, requires_servers, role_of, running
@@ -112,12 +111,14 @@ def test_outputs_follow_the_contract(env: Running) -> None:
     assert len(token) == 64 and token.isalnum()
 
 
-def test_second_up_is_refused(env: Running, tmp_path: Path) -> None:
-    with pytest.raises(EmulatorError, match="already running"):
-        commands.up(commands.UpOptions(
-            assembly=TEMPLATES / "sentinel", state_dir=env.state_dir, outputs_file=tmp_path / "o.json",
-        ), log=lambda _l: None)
-    assert all(p.pid for p in env.state.live_procs())  # the running emulation is untouched
+def test_second_up_of_the_same_assembly_changes_nothing(env: Running, tmp_path: Path) -> None:
+    pids = sorted(p.pid for p in env.state.live_procs())
+    lines: list[str] = []
+    commands.up(commands.UpOptions(
+        assembly=TEMPLATES / "sentinel", state_dir=env.state_dir, outputs_file=tmp_path / "o.json",
+    ), log=lines.append)
+    assert "plan: no changes" in lines
+    assert sorted(p.pid for p in env.state.live_procs()) == pids  # the running emulation is untouched
 
 
 def test_status_reports_every_process_healthy(env: Running) -> None:

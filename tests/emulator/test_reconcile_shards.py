@@ -1,0 +1,86 @@
+"""Reconciling ``up`` on a cluster-mode group with TLS + AUTH: online resharding, replicas, node type, parameters.
+Every test checks every key (value and TTL) before and after the change through the application's client."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from elasticache_local import state as st
+from elasticache_local.clients import node_client, parse_cluster_nodes
+
+from .conftest import requires_servers
+from .reconcile_support import app_client, assert_same_data, deployed, load, opts, props, snapshot, variant
+
+pytestmark = [pytest.mark.live, requires_servers]
+STACK, PREFIX, GROUP, PARAMS = "Leaderboard", "Board", "BoardGroup55EE66FF", "BoardParams11AA22BB"
+KEYS = 3000
+#: 26 GiB -> 26 MiB locally: room for the test data beside TLS and replication buffers (t4g.micro gets 8 MiB).
+NODE_TYPE = "cache.r7g.xlarge"
+
+
+def _even(shards: int, replicas: int = 1) -> Any:
+    def change(t: dict[str, Any]) -> None:
+        p = props(t, STACK, GROUP)
+        p.pop("NodeGroupConfiguration", None)
+        p["CacheNodeType"] = NODE_TYPE
+        p["NumNodeGroups"] = shards
+        p["ReplicasPerNodeGroup"] = replicas
+    return change
+
+
+def _view(tmp: Path) -> list[dict[str, Any]]:
+    state = st.load((tmp / "state").resolve())
+    assert state is not None
+    node = next(p for p in state.procs if p.kind == "redis")
+    c = node_client(node, state.admin_password, state.ca_file)
+    try:
+        return parse_cluster_nodes(c.execute_command("CLUSTER", "NODES"))
+    finally:
+        c.close()
+
+
+def _topology(tmp: Path) -> tuple[list[list[tuple[int, int]]], list[int]]:
+    """(slot ranges per primary, replica count per primary), sorted by first slot."""
+    view = _view(tmp)
+    masters = sorted((v for v in view if "master" in v["flags"] and v["slots"]), key=lambda v: v["slots"][0])
+    replicas = [sum(1 for r in view if r["master"] == m["id"]) for m in masters]
+    assert len(view) == len(masters) + sum(replicas), "nodes left over (a removed node still known)"
+    return [m["slots"] for m in masters], replicas
+
+
+def _up(assembly: Path, tmp: Path, **kw: Any) -> list[str]:
+    from elasticache_local import commands
+
+    lines: list[str] = []
+    commands.up(opts(assembly, tmp, **kw), log=lines.append)
+    return lines
+
+
+def test_three_to_six_to_three_shards_online(tmp_path: Path) -> None:
+    three = variant(tmp_path, "cluster3", "three", _even(3))
+    six = variant(tmp_path, "cluster3", "six", _even(6))
+    with deployed(three, tmp_path):
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        load(c, KEYS)
+        before = snapshot(c)
+        lines = _up(six, tmp_path)
+        assert any("NumNodeGroups: 3 -> 6 (online)" in line for line in lines), lines
+        slots, replicas = _topology(tmp_path)
+        assert len(slots) == 6 and replicas == [1] * 6
+        counts = [sum(b - a + 1 for a, b in s) for s in slots]
+        assert sum(counts) == 16384 and max(counts) - min(counts) <= 1
+        c.close()
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        assert_same_data(before, snapshot(c))
+        _up(three, tmp_path)
+        slots, replicas = _topology(tmp_path)
+        assert len(slots) == 3 and replicas == [1] * 3
+        c.close()
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        assert_same_data(before, snapshot(c))
+        state = st.load((tmp_path / "state").resolve())
+        assert state is not None and len([p for p in state.procs if p.kind == "redis"]) == 6
+        c.close()
