@@ -167,13 +167,18 @@ def test_read_from_replicas_reads_a_replica_or_the_reader_endpoint(app: Running)
     reader.close()
 
 
-def test_memcached_without_auto_discovery_falls_back_to_the_listed_nodes(app: Running) -> None:
+def test_memcached_auto_discovery_finds_every_node_and_a_plain_node_falls_back(app: Running) -> None:
     from elasticache_connect import discover_nodes
 
     stack = next(s for s, p in _caches(app) if p == "Pages")
     target = resolve_target(outputs_file=app.outputs_file, stack=stack)
     context = ssl.create_default_context(cafile=target.ca_file) if target.tls else None
-    assert discover_nodes(target.host, target.port, tls_context=context) is None  # plain memcached says ERROR
+    # The emulated configuration endpoint answers `config get cluster` with every node (the template has 2).
+    nodes = discover_nodes(target.host, target.port, tls_context=context)
+    assert nodes is not None and len(set(nodes)) == 2
+    # A node itself is plain memcached: it answers ERROR, so discovery says None and the client uses listed nodes.
+    host, port = nodes[0]
+    assert discover_nodes(host, port, tls_context=context) is None
 
 
 def test_a_wrong_password_is_an_auth_error_that_does_not_show_it(app: Running) -> None:
