@@ -46,7 +46,7 @@ test: setup
 
 lint: setup
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy constructs/elasticache_constructs stacks app.py scripts tests/packaging
+	$(VENV)/bin/mypy constructs/elasticache_constructs stacks app.py scripts tests/install
 
 bench: setup
 	$(PY) benchmarks/synth_bench.py
