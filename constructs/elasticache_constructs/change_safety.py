@@ -165,8 +165,6 @@ def _update_traps(
             hits.append("durability-create-only")
         if changed & {"SnapshotName", "SnapshotArns"}:
             hits.append("restore-source-create-only")
-        if "ReplicasPerNodeGroup" in changed:
-            hits.append("sharded-replica-count-change")
         if "NodeGroupConfiguration" in changed and old.get("NodeGroupConfiguration") and \
                 _replica_counts(old)[: len(_replica_counts(new))] != _replica_counts(new)[: len(_replica_counts(old))]:
             hits.append("replicas-with-node-group-configuration")

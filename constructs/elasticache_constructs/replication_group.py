@@ -444,12 +444,10 @@ class _ShardedTraps:
             return []
         if replicas == 0 and (scaling is None or scaling.min_capacity < 1):
             change_safety.warn(group, "cluster-mode-zero-replicas", "replicas_per_shard=0")
-        if scaling is None:
-            trap_id = (
-                "replicas-with-node-group-configuration" if group.has_node_group_configuration
-                else "sharded-replica-count-change"
-            )
-            change_safety.warn(group, trap_id, f"replicas_per_shard={replicas}")
+        # ReplicasPerNodeGroup alone changes in place (coverage-roadmap #918, fixed 2026-07-01); with a
+        # NodeGroupConfiguration in the template a replica-count change still fails or replaces.
+        if scaling is None and group.has_node_group_configuration:
+            change_safety.warn(group, "replicas-with-node-group-configuration", f"replicas_per_shard={replicas}")
         return []
 
 

@@ -101,7 +101,6 @@ def warned() -> cdk.Stack:
 CONSTRUCT_TRAPS = [
     ("cluster-mode-zero-replicas", "ZeroReplicas", "Create it with replicas_per_shard >= 1"),
     ("add-first-replica-with-failover", "NoReplica", "Create it with replicas >= 1"),
-    ("sharded-replica-count-change", "FixedReplicas", "auto_scale_replicas()"),
     ("replicas-with-node-group-configuration", "Layout", "change shards and replicas in separate deployments"),
     ("preferred-azs-fix-replica-count", "Pinned", "Leave preferred_availability_zones unset"),
 ]
@@ -118,7 +117,7 @@ def test_construct_trap_is_a_synth_warning_naming_the_fix(
     assert "Fix: " in hit[0] and fix in hit[0] and change_safety.trap(trap_id).source in hit[0]
 
 
-@pytest.mark.parametrize("construct_id", ["Scaled", "Quiet"])
+@pytest.mark.parametrize("construct_id", ["Scaled", "Quiet", "FixedReplicas"])
 def test_safe_configurations_get_no_change_safety_warning(warned: cdk.Stack, construct_id: str) -> None:
     assert Annotations.from_stack(warned).find_warning(f"/Test/{construct_id}", Match.any_value()) == []
 
@@ -172,7 +171,6 @@ UPDATE_TRAPS: list[tuple[str, Callable[[dict[str, Any]], Any], str]] = [
         NumCacheClusters=2, PreferredCacheClusterAZs=["us-east-1a", "us-east-1b"])), "warning"),
     ("replicas-with-node-group-configuration", _edit("Board", RG, lambda p: [
         ng.update(ReplicaCount=2) for ng in p["NodeGroupConfiguration"]]), "warning"),
-    ("sharded-replica-count-change", _edit("Flat", RG, lambda p: p.update(ReplicasPerNodeGroup=1)), "warning"),
     ("cluster-mode-zero-replicas", _edit("Flat", RG, lambda p: p.update(SnapshotRetentionLimit=7)), "warning"),
     ("memcached-nodes-without-azs", _edit("Pages", CC, lambda p: p.update(NumCacheNodes=3)), "warning"),
 ]

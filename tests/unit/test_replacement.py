@@ -107,15 +107,12 @@ def test_change_updates_in_place(before: dict[str, Any], case: str, change: dict
         forced = changed & create_only(res["Type"])
         assert not forced, f"{case}: {logical_id} changes {sorted(forced)}, which CloudFormation replaces"
     assert changed_any, f"{case}: the change did not reach the template"
-    # The change-safety table (schema + known traps) agrees, except the documented sharded-replica trap, which
-    # the ShardedReplicationGroup warns about at synth time (test_change_safety).
+    # The change-safety table (schema + known traps) agrees: none of these changes is a replacement.
     findings = change_safety.check_update({"Resources": before}, {"Resources": after})
     replaced = {
         f.property for f in findings if f.how == "replacement" and f.trap is None and f.resource_type in STATEFUL
     }
-    assert replaced <= {"ReplicasPerNodeGroup"}, f"{case}: table says replacement of {sorted(replaced)}"
-    if replaced:
-        assert any(f.trap == "sharded-replica-count-change" for f in findings)
+    assert not replaced, f"{case}: table says replacement of {sorted(replaced)}"
     for logical_id, res in before.items():
         same_family_policy = "engine_version" not in change and change.get("eviction_policy", True) is not None
         if res["Type"] == "AWS::ElastiCache::ParameterGroup" and same_family_policy:

@@ -161,7 +161,7 @@ def test_scheduled_scaling_within_the_target_bounds() -> None:
     assert shards.scheduled_actions == ["WeekdayPeak", "Night"]
     # A schedule is not a tracking policy: no warning (besides the change-safety note on fixed replica counts).
     warnings = [str(w.entry.data) for w in Annotations.from_stack(stack).find_warning("*", Match.any_value())]
-    assert [w for w in warnings if "elasticache-constructs:sharded-replica-count-change" not in w] == []
+    assert [w for w in warnings if "elasticache-constructs:replicas-with-node-group-configuration" not in w] == []
 
 
 INVALID_SCHEDULES = [
