@@ -13,6 +13,7 @@ import redis
 
 from elasticache_local import commands
 from elasticache_local.failover import drill
+from elasticache_smoke.testing import wait_for
 
 from .conftest import TEMPLATES, Running, requires_servers, role_of, running
 
@@ -45,8 +46,16 @@ def test_endpoints_lead_to_the_primary_and_to_a_replica(env: Running) -> None:
     assert int(out[f"{PREFIX}ReaderEndpointPort"]) == proxy.endpoints["reader"]
     primary = env.client(STACK, PREFIX)
     assert primary.info("replication")["role"] == "master"
-    reader = env.client(STACK, PREFIX, port=proxy.endpoints["reader"])
-    assert reader.info("replication")["role"] == "slave"
+    # The reader endpoint follows Sentinel's list of replicas whose link is up; Sentinel learns a replica's link
+    # state from its INFO asynchronously, so on a loaded machine the first answer may still be the primary.
+    def reader_role() -> bool:
+        reader = env.client(STACK, PREFIX, port=proxy.endpoints["reader"])
+        try:
+            return bool(reader.info("replication")["role"] == "slave")
+        finally:
+            reader.close()
+
+    wait_for(reader_role, timeout=15, what="the reader endpoint to reach a replica")
     node_ports = {p.port for p in env.procs(GROUP, "redis")}
     assert int(primary.config_get("tls-port")["tls-port"]) in node_ports
 
