@@ -14,7 +14,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from . import change_safety
-from ._network import subnet_kwargs
+from ._network import cache_network_resources, subnet_kwargs
 from ._validation import check_range, fail, implements, is_unresolved
 from .auth import AuthBinding, Authentication, TransitEncryption
 from .durability import Durability, validate_durability
@@ -148,16 +148,8 @@ class _ProvisionedGroup(ReplicationGroupBase):
         )
         self.eviction_policy = self.parameter_group.eviction_policy
 
-        if security_groups is None:
-            security_groups = [
-                ec2.SecurityGroup(
-                    self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
-                    description=f"ElastiCache {self.node.path}: no ingress until granted",
-                )
-            ]
-        self.connections = ec2.Connections(security_groups=list(security_groups), default_port=ec2.Port.tcp(port))
-        self.subnet_group = elasticache.CfnSubnetGroup(
-            self, "SubnetGroup", description=f"Subnets of {self.node.path}", subnet_ids=subnets.subnet_ids,
+        self.connections, self.subnet_group = cache_network_resources(
+            self, vpc=vpc, security_groups=security_groups, port=port, subnet_ids=subnets.subnet_ids,
         )
         binding: AuthBinding = authentication.bind(self)
         self.auth_secret = binding.secret
@@ -177,7 +169,7 @@ class _ProvisionedGroup(ReplicationGroupBase):
             cache_node_type=node_type.name,
             cache_parameter_group_name=self.parameter_group.parameter_group_name,
             cache_subnet_group_name=self.subnet_group.ref,
-            security_group_ids=[sg.security_group_id for sg in security_groups],
+            security_group_ids=[sg.security_group_id for sg in self.connections.security_groups],
             port=port,
             # Replicas always get automatic failover (CloudFormation requires it with NumCacheClusters > 1;
             # cluster mode requires it too); Multi-AZ additionally places the replicas in other AZs.

@@ -14,7 +14,7 @@ from aws_cdk import aws_elasticache as elasticache
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from ._network import subnet_kwargs
+from ._network import cache_network_resources, subnet_kwargs
 from ._validation import check_range, fail, is_unresolved
 from .auth import TransitEncryption
 from .endpoint import Endpoint
@@ -381,16 +381,8 @@ class MemcachedCluster(MemcachedClusterBase):
         self.port = port
         self.transit_encryption = tls
         self.parameter_group: IParameterGroup = parameter_group or ParameterGroup.default_for(engine_version)
-        if security_groups is None:
-            security_groups = [
-                ec2.SecurityGroup(
-                    self, "SecurityGroup", vpc=vpc, allow_all_outbound=False,
-                    description=f"ElastiCache {self.node.path}: no ingress until granted",
-                )
-            ]
-        self.connections = ec2.Connections(security_groups=list(security_groups), default_port=ec2.Port.tcp(port))
-        self.subnet_group = elasticache.CfnSubnetGroup(
-            self, "SubnetGroup", description=f"Subnets of {self.node.path}", subnet_ids=subnets.subnet_ids,
+        self.connections, self.subnet_group = cache_network_resources(
+            self, vpc=vpc, security_groups=security_groups, port=port, subnet_ids=subnets.subnet_ids,
         )
         self.resource = elasticache.CfnCacheCluster(
             self,
@@ -405,7 +397,7 @@ class MemcachedCluster(MemcachedClusterBase):
             transit_encryption_enabled=True if tls.enabled else None,
             cache_parameter_group_name=self.parameter_group.parameter_group_name,
             cache_subnet_group_name=self.subnet_group.ref,
-            vpc_security_group_ids=[sg.security_group_id for sg in security_groups],
+            vpc_security_group_ids=[sg.security_group_id for sg in self.connections.security_groups],
             preferred_maintenance_window=maintenance_window,
             cluster_name=cluster_name,
             notification_topic_arn=bind_notification_topic(self, topic),
