@@ -13,6 +13,7 @@ from typing import Any
 from .. import configs
 from .. import state as st
 from ..clients import parse_cluster_nodes, raw
+from ..cluster import wait_until
 from ..errors import EmulatorError
 from ..model import RedisPlan, ShardPlan
 from ..runtime import Proc
@@ -85,6 +86,8 @@ def update(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> list[st
     else:
         new.shards[0].slots = []
     _replicas(state, old, new, log)
+    if new.cluster_mode:
+        _wait_converged(state, new)
     if 0 < new.maxmemory < old.maxmemory:
         _set_memory(state, new, log)
     _parameters(state, old, new, log)
@@ -193,6 +196,26 @@ def _move(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
             m.client.close()
     for s in new.shards:
         s.slots = reshard.ranges([slot for slot, o in enumerate(target) if o == s.index])
+
+
+def _wait_converged(state: st.State, rp: RedisPlan, timeout: float = 60.0) -> None:
+    """Return once every node's CLUSTER NODES agrees on the members, their roles and slots: a client that
+    connects after ``up`` then sees the new topology from whichever node it asks (gossip spreads it)."""
+    nodes = redis_nodes(state, rp)
+
+    def view_of(p: Proc) -> frozenset[tuple[str, str, tuple[tuple[int, int], ...]]]:
+        c = client(state, p)
+        try:
+            return frozenset((v["id"], v["master"], tuple(map(tuple, v["slots"])))
+                             for v in parse_cluster_nodes(raw(c, "CLUSTER", "NODES")))
+        finally:
+            c.close()
+
+    def agreed() -> bool:
+        views = {view_of(p) for p in nodes}
+        return len(views) == 1 and len(next(iter(views))) == len(nodes)
+
+    wait_until(f"{rp.group_id}: every node to agree on the new cluster layout", agreed, timeout)
 
 
 def _wait_drained(state: st.State, gone: list[Proc]) -> None:
