@@ -84,3 +84,60 @@ def test_three_to_six_to_three_shards_online(tmp_path: Path) -> None:
         state = st.load((tmp_path / "state").resolve())
         assert state is not None and len([p for p in state.procs if p.kind == "redis"]) == 6
         c.close()
+
+
+def _node_type_and_replicas(node_type: str, replicas: int) -> Any:
+    def change(t: dict[str, Any]) -> None:
+        _even(3, replicas)(t)
+        props(t, STACK, GROUP)["CacheNodeType"] = node_type
+    return change
+
+
+def _maxmemory_of_every_node(tmp: Path) -> set[int]:
+    state = st.load((tmp / "state").resolve())
+    assert state is not None
+    found = set()
+    for p in state.procs:
+        if p.kind == "redis":
+            c = node_client(p, state.admin_password, state.ca_file)
+            try:
+                found.add(int(c.config_get("maxmemory")["maxmemory"]))
+            finally:
+                c.close()
+    return found
+
+
+def test_node_type_up_and_more_replicas_per_shard_then_a_refused_scale_down(tmp_path: Path) -> None:
+    from elasticache_local.errors import EmulatorError
+    from elasticache_local.nodetypes import local_maxmemory, memory_gib
+
+    small = variant(tmp_path, "cluster3", "small", _node_type_and_replicas(NODE_TYPE, 1))
+    big = variant(tmp_path, "cluster3", "big", _node_type_and_replicas("cache.r7g.2xlarge", 2))
+    tiny = variant(tmp_path, "cluster3", "tiny", _node_type_and_replicas("cache.t4g.micro", 2))
+    with deployed(small, tmp_path):
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        load(c, KEYS)
+        before = snapshot(c)
+        c.close()
+        lines = _up(big, tmp_path)
+        assert any("CacheNodeType" in line for line in lines), lines
+        # maxmemory follows the node type live on every node (1 GiB -> 1 MiB), replicas synced: 3 shards x 3 nodes.
+        assert _maxmemory_of_every_node(tmp_path) == {local_maxmemory(memory_gib("cache.r7g.2xlarge"))}
+        slots, replicas = _topology(tmp_path)
+        assert len(slots) == 3 and replicas == [2] * 3
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        assert_same_data(before, snapshot(c))
+        c.close()
+        # Scaling down below the data in use is refused before anything changes, as ElastiCache refuses it:
+        # 36 values of 1 MiB (about 12 MiB a shard) do not fit t4g.micro's 8 MiB.
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        for i in range(36):
+            c.set(f"big:{i}", "x" * (1024 * 1024))
+        before = snapshot(c)
+        c.close()
+        with pytest.raises(EmulatorError, match=r"CacheNodeType cache.r7g.2xlarge -> cache.t4g.micro: the data in use"):
+            _up(tiny, tmp_path)
+        assert _maxmemory_of_every_node(tmp_path) == {local_maxmemory(memory_gib("cache.r7g.2xlarge"))}
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        assert_same_data(before, snapshot(c))
+        c.close()
