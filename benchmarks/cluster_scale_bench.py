@@ -6,8 +6,9 @@ For each size (default 90, 200 and 500 nodes = shards x 1 replica, ElastiCache's
 1. ``elasticache_local up`` of a plain cluster-mode template (returns when every node reports
    ``cluster_state:ok`` with the planned slots and every replica is in sync), then the memory of its nodes
    (PSS and private anonymous memory per node, from ``/proc/<pid>/smaps_rollup``), then ``down``;
-2. ``redis-cli --cluster create`` on the same number of fresh nodes with the same ``cluster-node-timeout`` the
-   emulator picks for that size, timed until it returns and until every node reports ``cluster_state:ok``
+2. ``redis-cli --cluster create`` on the same number of fresh nodes with the same ``cluster-node-timeout`` and
+   ``hz`` the emulator picks for that size (at hz 10 an idle 500-node cluster alone takes both cores), timed
+   until it returns and until every node reports ``cluster_state:ok``
    (bounded by ``--cli-timeout``; a run that does not finish is printed as such).
 
 Targets (issue 9): 500 nodes <= 30 s and >= 5x faster than redis-cli. Heavy: a 500-node cluster uses the whole
@@ -90,7 +91,8 @@ def _redis_cli(work: Path, nodes: int, binary: str, timeout: float) -> tuple[flo
             procs.append(subprocess.Popen(
                 [binary, "--port", str(port), "--cluster-port", str(cport), "--bind", "127.0.0.1",
                  "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-node-timeout",
-                 str(node_timeout), "--save", "", "--appendonly", "no", "--dir", str(d),
+                 str(node_timeout), "--hz", str(configs.cluster_hz(nodes)), "--save", "", "--appendonly", "no",
+                 "--dir", str(d),
                  "--logfile", str(d / "server.log")],
                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
             ))
@@ -156,7 +158,8 @@ def main(argv: list[str] | None = None) -> int:
             work.mkdir()
             up, pss, anon = _emulator(work, n // 2, args.engine)
             line = (f"{n:4d} nodes ({n // 2} shards x 1 replica, cluster-node-timeout "
-                    f"{configs.cluster_node_timeout_ms(n)} ms): emulator up {_fmt(up)}; memory per node "
+                    f"{configs.cluster_node_timeout_ms(n)} ms, hz {configs.cluster_hz(n)}): emulator up {_fmt(up)}; "
+                    "memory per node "
                     f"PSS {pss:.1f} MiB, private {anon:.1f} MiB")
             print(line, flush=True)
             cli_usable = None

@@ -65,10 +65,10 @@ def nodes_conf(shards: list[ShardPlan], shard_nodes: list[list[Proc]], ghosts: l
             port = node.front_port or node.port
             address = f"{node.node_id} {LOOPBACK}:{port}@{node.cport}"
             if i == 0 and not ghosts:
-                lines.append(f"{address} {mine}master - 0 0 {shard.index + 1} connected {slots}")
+                lines.append(f"{address} {mine}master - 0 1 {shard.index + 1} connected {slots}")
                 continue
             master = ghosts[shard.index] if i == 0 else nodes[0].node_id
-            lines.append(f"{address} {mine}slave {master} 0 0 0 connected")
+            lines.append(f"{address} {mine}slave {master} 0 1 0 connected")
     for shard in shards if ghosts else []:
         slots = " ".join(f"{a}-{b}" if a != b else str(a) for a, b in shard.slots)
         lines.append(f"{ghosts[shard.index]} {GHOST_ADDRESS} master,noaddr - 0 0 {shard.index + 1} connected {slots}")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 import os
 import re
@@ -21,10 +20,10 @@ from typing import Any
 
 import redis
 
-from . import cluster, configs, fronts, interrupts, runtime
+from . import bringup, cluster, configs, fronts, interrupts, runtime
 from . import state as st
 from .assembly import synthesize
-from .clients import node_client, parse_cluster_nodes, raw
+from .clients import node_client, pairs, parse_cluster_nodes, raw
 from .configs import Env
 from .engines import binary_version, server_argv
 from .errors import EmulatorError
@@ -37,10 +36,6 @@ from .tlsgen import generate as generate_tls
 
 Log = Callable[[str], None]
 CONTRACT_SUFFIX = "EndpointAddress"
-
-
-class PortRaceError(EmulatorError):
-    """Another program bound one of the allocated ports before our server did (``up`` retries once)."""
 
 
 @dataclass
@@ -248,7 +243,7 @@ def create_resources(plan: Plan, state: st.State) -> None:
                 if rp.cluster_mode:
                     replicaof = None
                 elif i > 0 and rp.global_secondary:
-                    replicaof = None  # attached once the head has synced (see _bring_up_group)
+                    replicaof = None  # attached once the head has synced (see bringup.bring_up_group)
                 elif i > 0:
                     replicaof = nodes[0].port
                 elif rp.global_primary is not None:  # global datastore secondary: follows the primary group
@@ -285,45 +280,12 @@ def create_resources(plan: Plan, state: st.State) -> None:
     state.redis += plan.redis
     state.memcached += plan.memcached
 
-    timings = state.timings
-    t0 = time.perf_counter()
-    # Servers (and the endpoint proxies, slow to start as Python processes) first, Sentinels once the servers
-    # listen: a Sentinel whose first connection is refused waits a full second before trying again.
-    for phase in ("servers", "sentinels"):
-        batch = [p for p in every if (p.kind == "sentinel") == (phase == "sentinels")]
-        children = []
-        for proc in batch:
-            state.procs.append(proc)
-            children.append((proc, runtime.spawn(proc)))
-            st.record_started(Path(state.state_dir), proc)
-        interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
-        try:
-            runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
-        except EmulatorError as exc:
-            if any(runtime.port_in_use_failure(p) for p, _ in children):
-                raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
-            raise
-        timings[f"{phase} listening"] = time.perf_counter() - t0
-        if phase == "servers":
-            interrupts.checkpoint("servers-listening", Path(state.state_dir))
-
+    # Clients first (they connect lazily): built while 500 servers compete for the CPU, each took 70 ms.
     clients = {
         p.name: node_client(p, state.admin_password, state.ca_file) for p in every if p.kind in ("redis", "sentinel")
     }
     try:
-        with ThreadPoolExecutor(max_workers=max(1, len(plan.redis))) as pool:
-            futures = []
-            for rp in plan.redis:
-                futures.append(pool.submit(
-                    _bring_up_group, rp, shards_of[rp.key], ghosts_of.get(rp.key, []), sentinels_of.get(rp.key, []),
-                    clients,
-                ))
-            try:
-                for rp, f in zip(plan.redis, futures, strict=True):
-                    timings[f"ready {rp.stack}/{rp.logical_id}"] = f.result() - t0
-            except BaseException:
-                interrupts.CANCELLED.set()  # the other groups' workers stop waiting, so the pool can close now
-                raise
+        bringup.start_and_bring_up(plan, state, every, shards_of, sentinels_of, ghosts_of, clients)
     finally:
         for c in clients.values():
             c.close()
@@ -359,80 +321,6 @@ def write_outputs(world: World, state: st.State) -> None:
     out_path.parent.mkdir(parents=True, exist_ok=True)
     out_path.write_text(json.dumps(outputs, indent=2) + "\n")
     interrupts.checkpoint("outputs-written", Path(state.state_dir))
-
-
-def _bring_up_group(
-    rp: RedisPlan, groups: list[list[Proc]], ghosts: list[str], sentinels: list[Proc], clients: dict[str, redis.Redis]
-) -> float:
-    """Finish one group: cluster bootstrap, parameters, initial syncs, Sentinel monitoring; return the end time."""
-    nodes = [n for g in groups for n in g]
-    if rp.cluster_mode:
-        cluster.bootstrap(rp.shards, groups, ghosts, clients, timeout=15.0 + 0.1 * rp.node_count)
-    replicas = [n for g in groups for n in g[1:]]
-
-    def synced(c: redis.Redis) -> bool:
-        return str(c.info("replication").get("master_link_status")) == "up"
-
-    if rp.global_secondary:
-        # Chained replication: a sub-replica attached before its head has synced from the primary group would
-        # be dropped by the head's resync and reconnect only on the next replication cron (1 s later).
-        head = groups[0][0]
-        cluster.wait_until(f"{head.name} to finish its initial sync", functools.partial(synced, clients[head.name]), 15)
-        for node in replicas:
-            clients[node.name].execute_command("REPLICAOF", runtime.LOOPBACK, head.port)
-    for node in replicas:
-        cluster.wait_until(f"{node.name} to finish its initial sync", functools.partial(synced, clients[node.name]), 15)
-    if sentinels:
-        name = configs.sentinel_master_name(rp)
-        want = {r.port for r in groups[0][1:]}
-
-        def sentinel_ready(s: Proc) -> bool:
-            c = clients[s.name]
-            master = pairs(raw(c, "SENTINEL", "MASTER", name))
-            if master.get("flags") != "master" or int(master.get("num-other-sentinels", 0)) != len(sentinels) - 1:
-                return False
-            # A global datastore secondary shows up as one more replica (replica-priority 0: never promoted).
-            reps = [pairs(r) for r in raw(c, "SENTINEL", "REPLICAS", name)]
-            return want <= {int(r["port"]) for r in reps if r.get("flags") == "slave"}
-
-        for s in sentinels:
-            cluster.wait_until(f"{s.name} to monitor {name}", functools.partial(sentinel_ready, s), 15.0)
-    for node in nodes:  # the start-up cron frequency is not needed any more
-        clients[node.name].execute_command("CONFIG", "SET", "hz", str(configs.READY_HZ))
-    apply_runtime_parameters(rp, nodes, clients)
-    return time.perf_counter()
-
-
-def pairs(items: Any) -> dict[str, Any]:
-    """A flat ``[key, value, ...]`` reply (or a dict) as a dict with string keys."""
-    if isinstance(items, dict):
-        return {str(k): v for k, v in items.items()}
-    it = list(items)
-    return {str(it[i]): it[i + 1] for i in range(0, len(it) - 1, 2)}
-
-
-def apply_runtime_parameters(rp: RedisPlan, nodes: list[Proc], clients: dict[str, redis.Redis]) -> None:
-    """CONFIG SET every parameter-group setting; the ones Redis refuses are recorded as skipped."""
-    runtime_params = {k: v for k, v in rp.parameters.items() if k.lower() not in
-                      {"databases"} and k not in rp.skipped_parameters}
-    if not runtime_params:
-        return
-    first = True
-    for node in nodes:
-        pipe = clients[node.name].pipeline(transaction=False)
-        names = list(runtime_params)
-        for name in names:
-            pipe.execute_command("CONFIG", "SET", name, runtime_params[name])
-        results = pipe.execute(raise_on_error=False)
-        for name, result in zip(names, results, strict=True):
-            if isinstance(result, Exception) and first:
-                rp.skipped_parameters[name] = f"refused by {node.name}: {result}"
-        if first:
-            for name in list(runtime_params):
-                if name in rp.skipped_parameters:
-                    del runtime_params[name]
-                    rp.parameters.pop(name, None)
-        first = False
 
 
 def _endpoint(port: int) -> dict[str, str]:
@@ -639,7 +527,9 @@ def down(
             from .reconcile.snapshots import take_final_snapshots
 
             take_final_snapshots(state, snapshot_dir, log)
-        problems = runtime.stop(state.procs)
+        known = {(p.pid, p.start_ticks) for p in state.procs}  # + any a reconcile journaled but did not save
+        unsaved = [p for p in st.journaled(state_dir) if (p.pid, p.start_ticks) not in known]
+        problems = runtime.stop(state.procs + unsaved)
         outputs = Path(state.outputs_file)
         if not keep_outputs and outputs.is_file():
             outputs.unlink()

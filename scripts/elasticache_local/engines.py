@@ -8,6 +8,7 @@ engine: ``redis-sentinel`` / ``valkey-sentinel`` when installed, else the server
 
 from __future__ import annotations
 
+import functools
 import re
 import shutil
 import subprocess
@@ -36,8 +37,9 @@ def server_argv(engine: str, kind: str, conf: str) -> list[str]:
     return [server, conf, "--sentinel"] if kind == "sentinel" else [server, conf]
 
 
+@functools.cache
 def binary_version(binary: str) -> str:
-    """``redis-server 7.0.15`` style description of a binary."""
+    """``redis-server 7.0.15`` style description of a binary (asked once per binary and process)."""
     try:
         out = subprocess.run([binary, "--version"] if "memcached" not in binary else [binary, "-V"],
                              capture_output=True, text=True, timeout=10, check=False).stdout

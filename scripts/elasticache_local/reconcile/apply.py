@@ -14,8 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from .. import bringup, interrupts, runtime
 from .. import commands as cmd
-from .. import interrupts, runtime
 from .. import state as st
 from ..errors import EmulatorError
 from ..model import MemcachedPlan, Plan, RedisPlan
@@ -169,7 +169,7 @@ def _create(plan: Plan, desired: Desired, state: st.State, *, fresh: bool, opts:
             cmd.create_resources(plan, state)
             snapshots.restore_into(state, plan, desired, opts.snapshot_dir, opts.seed_dir, log)
             return
-        except cmd.PortRaceError as exc:
+        except bringup.PortRaceError as exc:
             started = [p for p in state.procs if p not in before]
             runtime.stop(started)
             state.procs = before

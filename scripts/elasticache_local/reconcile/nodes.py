@@ -7,7 +7,7 @@ from pathlib import Path
 
 import redis
 
-from .. import cluster, configs, runtime
+from .. import bringup, cluster, configs, runtime
 from .. import commands as cmd
 from .. import state as st
 from ..clients import info_fields, parse_cluster_nodes, raw
@@ -57,22 +57,25 @@ def start_nodes(state: st.State, rp: RedisPlan, wanted: list[tuple[int, str]], r
             node_id="" if rp.cluster_mode else None,
         ))
     cmd.assign_ports(procs, {rp.key: rp})
-    children = []
     for proc in procs:
         conf = Path(proc.dir) / "redis.conf"
         configs.write(conf, configs.redis_conf(rp, proc, env, replicaof=None if rp.cluster_mode else replicaof))
         proc.argv = server_argv(rp.engine, "server", str(conf))
+
+    def started(proc: Proc) -> None:  # tracked from the fork: an interrupted reconcile leaves what `down` stops
         state.procs.append(proc)
-        children.append((proc, runtime.spawn(proc)))
+        st.record_started(Path(state.state_dir), proc)
+
+    children = runtime.spawn_gated(procs, started)
     st.save(state)
     runtime.wait_listening(children)
     clients = {p.name: client(state, p) for p in procs}
     try:
         for p in procs:
-            clients[p.name].execute_command("CONFIG", "SET", "hz", str(configs.READY_HZ))
+            clients[p.name].execute_command("CONFIG", "SET", "hz", str(configs.server_hz(rp, booting=False)))
             if rp.cluster_mode:  # a node started without nodes.conf picks its own id
                 p.node_id = str(raw(clients[p.name], "CLUSTER", "MYID"))
-        cmd.apply_runtime_parameters(rp, procs, clients)
+        bringup.apply_runtime_parameters(rp, procs, clients)
     finally:
         for c in clients.values():
             c.close()
