@@ -7,8 +7,12 @@ what CDK synthesizes (manifest.json + stack templates), so the tests exercise th
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import json
+import os
 import shutil
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +26,68 @@ from elasticache_local import state as st
 from elasticache_local.clients import LocalCaSSLConnection, node_client
 from elasticache_local.runtime import Proc
 
-TEMPLATES = Path(__file__).parent / "templates"
+#: ``ELASTICACHE_TEST_ENGINE=redis|valkey`` runs every emulator test on that one engine (``make test-engines``
+#: runs the emulator suite once per engine): the template sets are copied once per session with each Redis OSS /
+#: Valkey resource's engine rewritten (:func:`force_engine`). Unset (``make test``): the templates as written,
+#: which use both engines.
+ENGINE = os.environ.get("ELASTICACHE_TEST_ENGINE", "")
+#: The version a rewritten resource asks for (EngineVersion; MajorEngineVersion and the parameter group family
+#: follow the major version).
+ENGINE_VERSIONS = {"redis": "7.1", "valkey": "8.0"}
+_ENGINE_TYPES = ("ReplicationGroup", "ServerlessCache", "User", "UserGroup", "ParameterGroup", "GlobalReplicationGroup")
+
+
+def force_engine(template: dict[str, Any], engine: str) -> None:
+    """Rewrite every Redis OSS / Valkey resource of ``template`` (in place) to ``engine``; Memcached is left as is."""
+    version = ENGINE_VERSIONS[engine]
+    major = version.split(".")[0]
+    for res in template.get("Resources", {}).values():
+        kind = str(res.get("Type", "")).rsplit("::", 1)[-1]
+        props = res.get("Properties") or {}
+        if kind not in _ENGINE_TYPES:
+            continue
+        if kind == "ParameterGroup":
+            if str(props.get("CacheParameterGroupFamily", "")).startswith(("redis", "valkey")):
+                props["CacheParameterGroupFamily"] = f"{engine}{major}"
+            continue
+        if props.get("Engine") not in ("redis", "valkey") or props["Engine"] == engine:
+            continue
+        props["Engine"] = engine
+        if "EngineVersion" in props:
+            props["EngineVersion"] = version
+        if "MajorEngineVersion" in props:
+            props["MajorEngineVersion"] = major
+    for out in template.get("Outputs", {}).values():
+        if out.get("Value") in ("redis", "valkey"):
+            out["Value"] = engine
+
+
+#: The template sets as written (for tests about one engine's binary, whatever ``ELASTICACHE_TEST_ENGINE`` says).
+WRITTEN_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def _templates() -> Path:
+    here = WRITTEN_TEMPLATES
+    if not ENGINE:
+        return here
+    if ENGINE not in ENGINE_VERSIONS:
+        raise pytest.UsageError(f"ELASTICACHE_TEST_ENGINE={ENGINE!r}: expected one of {sorted(ENGINE_VERSIONS)}")
+    dst = Path(tempfile.mkdtemp(prefix=f"templates-{ENGINE}-")) / "templates"
+    shutil.copytree(here, dst)
+    atexit.register(shutil.rmtree, dst.parent, True)
+    for f in dst.glob("*/*.template.json"):
+        template = json.loads(f.read_text())
+        force_engine(template, ENGINE)
+        f.write_text(json.dumps(template))
+    return dst
+
+
+TEMPLATES = _templates()
+
+
+def engine(written: str) -> str:
+    """The engine a resource written with ``written`` runs in this session."""
+    return ENGINE or written
 
 requires_servers = pytest.mark.skipif(
     not all(shutil.which(b) for b in ("redis-server", "redis-sentinel", "memcached")),

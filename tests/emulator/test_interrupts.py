@@ -20,7 +20,7 @@ from elasticache_local import cli, interrupts
 from elasticache_local import state as st
 from elasticache_local.runtime import Proc, is_ours
 
-from .conftest import TEMPLATES, requires_servers
+from .conftest import TEMPLATES, WRITTEN_TEMPLATES, engine, requires_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "scripts" / "local.py"
@@ -103,7 +103,7 @@ def test_a_node_that_fails_to_start_is_a_clear_error_and_nothing_stays(
                      "--outputs-file", str(tmp_path / "o.json")])
     err = capsys.readouterr().err
     assert code == 2
-    assert "valkey-server badcachec3-" in err and "exited with status 1 on start" in err
+    assert f"{engine('valkey')}-server badcachec3-" in err and "exited with status 1 on start" in err
     assert "'databases 0'" in err  # the server's own reason, from its log
     assert len(seen) == 4 and [p.name for p in seen if is_ours(p)] == []
     assert not (tmp_path / "s").exists() and not (tmp_path / "o.json").exists()
@@ -129,7 +129,8 @@ def test_bad_input_is_a_clear_error_before_any_process_starts(
     case: str, message: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     assembly = TEMPLATES / "serverless"
-    if case == "missing-binary":
+    if case == "missing-binary":  # about the Valkey binary: the template as written, whatever the session forces
+        assembly = WRITTEN_TEMPLATES / "serverless"
         bin_dir = tmp_path / "bin"
         bin_dir.mkdir()
         for name in ("redis-server", "redis-sentinel", "memcached"):
@@ -140,7 +141,7 @@ def test_bad_input_is_a_clear_error_before_any_process_starts(
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(8)]  # keep a few free for the lock file
-        resource.setrlimit(resource.RLIMIT_NOFILE, (max(fds) + 3, hard))
+        resource.setrlimit(resource.RLIMIT_NOFILE, (max(fds) + 5, hard))
     else:
         assembly = _unreadable_template(tmp_path)
     spawned: list[Proc] = []

@@ -16,7 +16,7 @@ from elasticache_local import cli
 from elasticache_local import state as st
 from elasticache_local.runtime import is_ours
 
-from .conftest import TEMPLATES, requires_servers
+from .conftest import TEMPLATES, engine, requires_servers
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCAL = ROOT / "scripts" / "local.py"
@@ -33,7 +33,9 @@ def test_cli_up_status_down_leaves_nothing_behind(tmp_path: Path) -> None:
     assembly = str(TEMPLATES / "serverless")
     up = _run("up", "--assembly", assembly, cwd=tmp_path)
     assert up.returncode == 0, up.stderr
-    assert "valkey 8 requested -> running valkey-server 8." in up.stdout
+    want = {"valkey": "valkey 8 requested -> running valkey-server 8.",
+            "redis": "redis 7 requested -> running redis-server 7."}
+    assert want[engine("valkey")] in up.stdout
     state_dir = tmp_path / st.DEFAULT_STATE_DIR
     outputs = tmp_path / st.DEFAULT_OUTPUTS_FILE
     state = st.load(state_dir)

@@ -13,7 +13,7 @@ import redis
 from elasticache_local.clients import parse_cluster_nodes
 from elasticache_local.failover import drill
 
-from .conftest import Running, requires_servers, running
+from .conftest import Running, engine, requires_servers, running
 
 pytestmark = [pytest.mark.live, requires_servers]
 STACK = "Small"
@@ -124,11 +124,11 @@ def test_preferred_cluster_endpoint_port_serves_tls_and_plain_cluster_clients(en
 @pytest.mark.parametrize("tls", [True, False], ids=["tls", "plain"])
 def test_preferred_group_endpoints_serve_tls_and_plain(env: Running, prefix: str, tls: bool) -> None:
     """Cluster mode disabled, without and with Sentinel (endpoint proxy): primary and reader endpoints, both
-    transports, on the ports the outputs file names; the engine is the Valkey the template asks for."""
+    transports, on the ports the outputs file names; the engine is the one the template asks for."""
     out = env.outputs[STACK]
     primary = env.client(STACK, prefix, tls=tls, password=None)
     assert primary.set(f"{prefix}:{tls}", "1") is True
-    assert primary.info("server")["server_name"] == "valkey"
+    assert ("valkey_version" in primary.info("server")) == (engine("valkey") == "valkey")
     reader = env.client(STACK, prefix, port=int(out[f"{prefix}ReaderEndpointPort"]), tls=tls, password=None)
     assert reader.info("replication")["role"] in ("slave", "master")
     assert primary.info("replication")["role"] == "master"
