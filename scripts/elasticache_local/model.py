@@ -46,6 +46,8 @@ class RedisPlan:
     automatic_failover: bool = False
     tls: str = "off"  # off | required | preferred
     auth_token: str | None = None
+    #: ElastiCache's AuthTokenUpdateStrategy for a changed token: ROTATE (old and new both work) or SET (new only).
+    auth_token_update_strategy: str = "ROTATE"
     users: list[AclUser] | None = None
     parameters: dict[str, str] = field(default_factory=dict)
     skipped_parameters: dict[str, str] = field(default_factory=dict)

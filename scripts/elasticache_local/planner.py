@@ -453,6 +453,11 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
                                            else "")
         )
     _apply_auth(world, st, plan, props.get("AuthToken"), props.get("UserGroupIds"))
+    strategy = str(props.get("AuthTokenUpdateStrategy") or "ROTATE").upper()
+    if strategy not in AUTH_TOKEN_UPDATE_STRATEGIES:  # ModifyReplicationGroup's AuthTokenUpdateStrategy
+        raise PlanError(f"AuthTokenUpdateStrategy {strategy!r} must be one of "
+                        f"{', '.join(AUTH_TOKEN_UPDATE_STRATEGIES)}")
+    plan.auth_token_update_strategy = strategy
     if props.get("Port") is not None:
         plan.notes.append(f"template port {props['Port']} -> a free loopback port")
     ignored = sorted(k for k in props if k in (
@@ -575,6 +580,10 @@ def _apply_memory(plan: RedisPlan, gib: float | None, what: str) -> None:
         plan.memory_note = (
             f"{what}: {gib:g} GiB -> maxmemory {plan.maxmemory / MIB:.2f} MiB (1 GiB : 1 MiB, floor 8 MiB)"
         )
+
+
+#: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html#auth-modifyng-token
+AUTH_TOKEN_UPDATE_STRATEGIES = ("ROTATE", "SET", "DELETE")
 
 
 def _apply_tls(plan: RedisPlan, props: dict[str, Any]) -> None:
