@@ -152,7 +152,8 @@ def test_sentinel_group_redis_to_valkey_replicas_first_then_failover(tmp_path: P
 
 def _plain_works(tmp: Path) -> bool:
     out = outputs(tmp, STACK)
-    c = redis.Redis(host=out[f"{PREFIX}EndpointAddress"], port=int(out[f"{PREFIX}EndpointPort"]), socket_timeout=3)
+    c = redis.Redis(host=out[f"{PREFIX}EndpointAddress"], port=int(out[f"{PREFIX}EndpointPort"]),
+                    socket_timeout=1, socket_connect_timeout=1)
     try:
         return bool(c.ping())
     except redis.ConnectionError:

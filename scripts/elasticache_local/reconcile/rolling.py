@@ -92,7 +92,7 @@ def _runtime_state(c: redis.Redis) -> tuple[list[list[str]], dict[str, str], int
     acl = [line.split() for line in c.execute_command("ACL", "LIST")]
     users = [rule[2:] for rule in acl if len(rule) > 2 and rule[0] == "user" and rule[1] != ADMIN_USER]
     names = [rule[1] for rule in acl if len(rule) > 2 and rule[0] == "user" and rule[1] != ADMIN_USER]
-    internal = {}
+    internal: dict[str, str] = {}
     if int(c.config_get("tls-port").get("tls-port", 0) or 0):
         got = c.config_get("tls-*")
         internal = {k: str(got[k]) for k in ("tls-replication", "tls-cluster") if k in got}
@@ -292,10 +292,22 @@ def _sentinel_failover(state: st.State, rp: RedisPlan, sentinels: list[Proc], pr
 
     wait_until(f"a Sentinel of {rp.group_id} to accept the failover", started, READY_TIMEOUT)
 
+    def agreed() -> bool:
+        return len({master_port(s) for s in sentinels} - {0}) == 1 and all(master_port(s) in ports
+                                                                           for s in sentinels)
+
+    wait_until(f"the Sentinels of {rp.group_id} to fail over to an upgraded replica", agreed,
+               2 * configs.SENTINEL_FAILOVER_TIMEOUT_MS / 1000)
+    # Sentinel turns the old primary into a replica only at its next INFO refresh of it (up to 10 s); do what
+    # it would do right away (not necessarily in sync: see _took_over; it restarts on the new binary next).
+    c = client(state, primary)
+    try:
+        c.execute_command("REPLICAOF", runtime.LOOPBACK, str(master_port(sentinels[0])))
+    finally:
+        c.close()
+
     def done() -> bool:
-        if not all(master_port(s) in ports for s in sentinels):
-            return False
-        return not _is_primary(state, primary)  # following the new primary (see _took_over)
+        return not _is_primary(state, primary)
 
     wait_until(f"the Sentinels of {rp.group_id} to fail over to an upgraded replica", done,
                2 * configs.SENTINEL_FAILOVER_TIMEOUT_MS / 1000)

@@ -90,9 +90,6 @@ def migrate(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
     if old.tls == new.tls:
         return
     nodes = _replicas_first(state, new)
-    if new.cluster_mode:  # links may reconnect: no node should be taken for failed meanwhile
-        _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout", str(MIGRATION_NODE_TIMEOUT_MS),
-              tls=old.tls != "off")
     step = (old.tls, new.tls)
     if step == ("off", "preferred"):
         _add_tls(state, nodes)
@@ -104,9 +101,6 @@ def migrate(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
         _start_front(state, new, nodes)
     else:
         _drop_tls(state, new, nodes)
-    if new.cluster_mode:
-        _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout",
-              str(configs.cluster_node_timeout_ms(new.node_count)), tls=new.tls != "off")
     _wait_replicas_linked(state, new, nodes)
     st.save(state)
     accepts = {"off": "plain text only", "preferred": "TLS and plain text", "required": "TLS only"}[new.tls]
@@ -213,7 +207,15 @@ def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     """preferred -> disabled: replication and cluster bus in plain text, TLS ports closed."""
     _each(state, nodes, "CONFIG", "SET", "tls-replication", "no", tls=False)
     if rp.cluster_mode:
-        _each(state, nodes, "CONFIG", "SET", "tls-cluster", "no", tls=False)
+        if _config(state, nodes[0], "tls-cluster") == "yes":
+            # The cluster bus links reconnect in plain text: with the emulator's 1 s node timeout a node could be
+            # taken for failed meanwhile; ElastiCache's 15 s timeout while they change, the short one after.
+            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout", str(MIGRATION_NODE_TIMEOUT_MS), tls=False)
+            _each(state, nodes, "CONFIG", "SET", "tls-cluster", "no", tls=False)
+            wait_until("the cluster bus to reconnect in plain text", functools.partial(_bus_up, state, nodes),
+                       TIMEOUT)
+            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout",
+                  str(configs.cluster_node_timeout_ms(rp.node_count)), tls=False)
         for n in nodes:
             _each(state, [n], "CONFIG", "SET", "cluster-announce-port", "0", "cluster-announce-tls-port", "0",
                   tls=False)
@@ -233,6 +235,26 @@ def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
             c.close()
         n.tls_port, n.tls, n.port = None, False, n.plain_port or 0
     _stop_front(state, rp)
+
+
+def _config(state: st.State, node: Proc, name: str) -> str:
+    c = _admin(state, node, tls=node.tls)
+    try:
+        return str(c.config_get(name).get(name, ""))
+    finally:
+        c.close()
+
+
+def _bus_up(state: st.State, nodes: list[Proc]) -> bool:
+    for n in nodes:
+        c = _admin(state, n, tls=False)
+        try:
+            view = parse_cluster_nodes(raw(c, "CLUSTER", "NODES"))
+        finally:
+            c.close()
+        if len(view) != len(nodes) or any(v["link"] != "connected" or v["flags"] & {"fail", "fail?"} for v in view):
+            return False
+    return True
 
 
 def _repoint_replicas(state: st.State, rp: RedisPlan, nodes: list[Proc], *, tls: bool) -> None:
