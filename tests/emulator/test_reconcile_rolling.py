@@ -20,7 +20,7 @@ from .reconcile_support import app_client, assert_same_data, deployed, load, opt
 pytestmark = [pytest.mark.live, requires_servers]
 STACK, PREFIX, GROUP = "Leaderboard", "Board", "BoardGroup55EE66FF"
 S_STACK, S_PREFIX, S_GROUP = "Sessions", "Sessions", "SessionsReplicationGroup9C8D7E6F"
-KEYS = 1500
+KEYS = 800
 NODE_TYPE = "cache.r7g.xlarge"
 TOKEN_A, TOKEN_B = "token-a-0123456789abcdef", "token-b-0123456789abcdef"
 

@@ -94,6 +94,7 @@ def migrate(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
     if step == ("off", "preferred"):
         _add_tls(state, nodes)
         _start_front(state, new, nodes)
+        _internal_links(state, new, nodes, tls=True)
     elif step == ("preferred", "required"):
         _drop_plain(state, new, nodes)
     elif step == ("required", "preferred"):
@@ -180,17 +181,14 @@ def _stop_front(state: st.State, rp: RedisPlan) -> None:
 
 def _drop_plain(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     """preferred -> required: replication over TLS, nodes announce their TLS port, plain ports closed."""
-    _each(state, nodes, "CONFIG", "SET", "tls-replication", "yes", tls=True)
-    if rp.cluster_mode:
-        for n in nodes:
+    _internal_links(state, rp, nodes, tls=True)
+    for n in nodes:
+        if rp.cluster_mode:
             _each(state, [n], "CONFIG", "SET", "cluster-announce-port", str(n.tls_port),
                   "cluster-announce-tls-port", str(n.tls_port), tls=True)
-            n.front_port = None
+        n.front_port = None
+    if rp.cluster_mode:
         _wait_announced(state, nodes, tls=True)
-    else:
-        _repoint_replicas(state, rp, nodes, tls=True)
-        for n in nodes:
-            n.front_port = None
     for n in nodes:
         plain = n.plain_port
         c = _admin(state, n, tls=True)
@@ -205,26 +203,14 @@ def _drop_plain(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
 
 def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     """preferred -> disabled: replication and cluster bus in plain text, TLS ports closed."""
-    _each(state, nodes, "CONFIG", "SET", "tls-replication", "no", tls=False)
-    if rp.cluster_mode:
-        if _config(state, nodes[0], "tls-cluster") == "yes":
-            # The cluster bus links reconnect in plain text: with the emulator's 1 s node timeout a node could be
-            # taken for failed meanwhile; ElastiCache's 15 s timeout while they change, the short one after.
-            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout", str(MIGRATION_NODE_TIMEOUT_MS), tls=False)
-            _each(state, nodes, "CONFIG", "SET", "tls-cluster", "no", tls=False)
-            wait_until("the cluster bus to reconnect in plain text", functools.partial(_bus_up, state, nodes),
-                       TIMEOUT)
-            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout",
-                  str(configs.cluster_node_timeout_ms(rp.node_count)), tls=False)
-        for n in nodes:
+    _internal_links(state, rp, nodes, tls=False)
+    for n in nodes:
+        if rp.cluster_mode:
             _each(state, [n], "CONFIG", "SET", "cluster-announce-port", "0", "cluster-announce-tls-port", "0",
                   tls=False)
-            n.front_port = None
+        n.front_port = None
+    if rp.cluster_mode:
         _wait_announced(state, nodes, tls=False)
-    else:
-        _repoint_replicas(state, rp, nodes, tls=False)
-        for n in nodes:
-            n.front_port = None
     for n in nodes:
         tls_port = n.tls_port
         c = _admin(state, n, tls=False)
@@ -237,6 +223,24 @@ def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     _stop_front(state, rp)
 
 
+def _internal_links(state: st.State, rp: RedisPlan, nodes: list[Proc], *, tls: bool) -> None:
+    """Replication (and in cluster mode the cluster bus) over TLS or plain text, as a group created in that
+    mode has them (nodes added later get the same configuration)."""
+    value = "yes" if tls else "no"
+    _each(state, nodes, "CONFIG", "SET", "tls-replication", value, tls=tls)
+    if rp.cluster_mode:
+        if _config(state, nodes[0], "tls-cluster") != value:
+            # Cluster bus links reconnect with the other transport: with the emulator's 1 s node timeout a node
+            # could be taken for failed meanwhile; ElastiCache's 15 s while they change, the short one after.
+            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout", str(MIGRATION_NODE_TIMEOUT_MS), tls=tls)
+            _each(state, nodes, "CONFIG", "SET", "tls-cluster", value, tls=tls)
+            wait_until("the cluster bus links to reconnect", functools.partial(_bus_up, state, nodes, tls), TIMEOUT)
+            _each(state, nodes, "CONFIG", "SET", "cluster-node-timeout",
+                  str(configs.cluster_node_timeout_ms(rp.node_count)), tls=tls)
+    else:
+        _repoint_replicas(state, rp, nodes, tls=tls)
+
+
 def _config(state: st.State, node: Proc, name: str) -> str:
     c = _admin(state, node, tls=node.tls)
     try:
@@ -245,9 +249,9 @@ def _config(state: st.State, node: Proc, name: str) -> str:
         c.close()
 
 
-def _bus_up(state: st.State, nodes: list[Proc]) -> bool:
+def _bus_up(state: st.State, nodes: list[Proc], tls: bool) -> bool:
     for n in nodes:
-        c = _admin(state, n, tls=False)
+        c = _admin(state, n, tls=tls)
         try:
             view = parse_cluster_nodes(raw(c, "CLUSTER", "NODES"))
         finally:
