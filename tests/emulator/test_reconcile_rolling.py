@@ -3,6 +3,7 @@ migration and AUTH token changes. Every step checks every key (value and TTL) th
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -122,22 +123,34 @@ def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path
         c.close()
 
 
-def _sessions(engine: str, version: str) -> Any:
+def _sessions(engine: str, version: str, tls: str = "required") -> Any:
     def change(t: dict[str, Any]) -> None:
-        props(t, S_STACK, S_GROUP).update(Engine=engine, EngineVersion=version)
+        props(t, S_STACK, S_GROUP).update(Engine=engine, EngineVersion=version, TransitEncryptionMode=tls)
     return change
 
 
-def test_sentinel_group_redis_to_valkey_replicas_first_then_failover(tmp_path: Path) -> None:
+def test_sentinel_group_tls_preferred_and_back_then_redis_to_valkey_with_a_failover(tmp_path: Path) -> None:
     old = variant(tmp_path, "sentinel", "redis", _sessions("redis", "7.1"))
+    preferred = variant(tmp_path, "sentinel", "redis-preferred", _sessions("redis", "7.1", "preferred"))
     new = variant(tmp_path, "sentinel", "valkey", _sessions("valkey", "8.0"))
     with deployed(old, tmp_path):
         c = app_client(tmp_path, S_STACK, S_PREFIX, cluster=False)
         load(c, KEYS)
         before = snapshot(c)
         c.close()
+        assert not _plain_works(tmp_path, S_STACK, S_PREFIX)
+        # required -> preferred: the primary endpoint (the Sentinel-following proxy) takes plain and TLS clients.
+        _up(preferred, tmp_path)
+        assert _plain_works(tmp_path, S_STACK, S_PREFIX)
+        c = app_client(tmp_path, S_STACK, S_PREFIX, cluster=False)
+        assert_same_data(before, snapshot(c))
+        c.close()
+        # preferred -> required: plain text refused again; the Sentinels still fail over (the upgrade below).
+        _up(old, tmp_path)
+        assert not _plain_works(tmp_path, S_STACK, S_PREFIX)
+        # Redis OSS 7.1 -> Valkey 8.0: replicas, a Sentinel failover, the old primary as a replica, Sentinels.
         lines = _up(new, tmp_path)
-        assert any("failover" in line.lower() for line in lines), lines
+        assert any("Sentinel failover" in line for line in lines), lines
         servers = _servers(tmp_path)
         assert {s[0] for s in servers} == {"valkey"}, servers
         assert sorted(s[2] for s in servers) == ["master", "slave", "slave"]
@@ -150,16 +163,19 @@ def test_sentinel_group_redis_to_valkey_replicas_first_then_failover(tmp_path: P
         c.close()
 
 
-def _plain_works(tmp: Path) -> bool:
-    out = outputs(tmp, STACK)
-    c = redis.Redis(host=out[f"{PREFIX}EndpointAddress"], port=int(out[f"{PREFIX}EndpointPort"]),
-                    socket_timeout=1, socket_connect_timeout=1)
-    try:
-        return bool(c.ping())
-    except redis.ConnectionError:
-        return False
-    finally:
-        c.close()
+def _speaks_plain(port: int) -> bool:
+    """True when a plain-text client gets a RESP reply on ``port`` (``-NOAUTH`` counts: the transport works)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as sock:
+        sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+        try:
+            return sock.recv(64)[:1] in (b"+", b"-")
+        except (TimeoutError, ConnectionError):
+            return False
+
+
+def _plain_works(tmp: Path, stack: str = STACK, prefix: str = PREFIX) -> bool:
+    """Plain text accepted on the outputs file's endpoint port."""
+    return _speaks_plain(int(outputs(tmp, stack)[f"{prefix}EndpointPort"]))
 
 
 def _tls_client(tmp: Path) -> redis.RedisCluster:

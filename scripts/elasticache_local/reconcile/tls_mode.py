@@ -11,7 +11,8 @@ on the same endpoint and port; ``required`` drops every plain-text connection.
 Locally the listeners change live, without a restart (Redis OSS 7 / Valkey 8 rebind ``port`` and ``tls-port`` on
 ``CONFIG SET``): ``preferred`` gives every node a TLS port beside its plain one and a front port that sniffs the
 first bytes (:mod:`..sniff`, served by a front process of the group, :mod:`..proxy`); cluster nodes announce the
-front port, so redirects work for both kinds of client. ``required`` closes the plain port, kills the clients
+front port, so redirects work for both kinds of client; a Sentinel-managed group's Sentinels and endpoint proxy
+follow (:mod:`.sentinel_tls`). ``required`` closes the plain port, kills the clients
 connected to it (``CLIENT KILL LADDR``) and replicates over TLS; nodes announce their TLS port. Replicas change
 first, as in a rolling change; no key moves.
 """
@@ -35,6 +36,7 @@ from ..cluster import wait_until
 from ..errors import EmulatorError
 from ..model import RedisPlan
 from ..runtime import LOOPBACK, Proc
+from . import sentinel_tls
 from .observe import current_primary, redis_nodes
 
 Log = Callable[[str], None]
@@ -62,10 +64,10 @@ def validate(old: RedisPlan, new: RedisPlan) -> None:
             f"through TransitEncryptionMode preferred (TLS and plain text on one port while clients migrate); "
             f"apply preferred first, then {label(new.tls)}. Nothing was changed ({DOC})"
         )
-    if old.uses_sentinel or new.uses_sentinel or old.global_primary or old.global_secondary:
+    if old.global_primary or old.global_secondary:
         raise EmulatorError(
-            f"{where}: {change}: not emulated yet for Sentinel-managed or global datastore groups (their endpoint "
-            "proxy keeps its transport); nothing was changed. `down` + `up` applies it without the data"
+            f"{where}: {change}: not emulated yet for global datastore members (the secondary group replicates "
+            "from the primary group's ports); nothing was changed. `down` + `up` applies it without the data"
         )
 
 
@@ -95,11 +97,13 @@ def migrate(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
         _add_tls(state, nodes)
         _start_front(state, new, nodes)
         _internal_links(state, new, nodes, tls=True)
+        sentinel_tls.refresh(state, new, internal_tls=True)
     elif step == ("preferred", "required"):
         _drop_plain(state, new, nodes)
     elif step == ("required", "preferred"):
         _add_plain(state, nodes)
         _start_front(state, new, nodes)
+        sentinel_tls.refresh(state, new, internal_tls=True)
     else:
         _drop_tls(state, new, nodes)
     _wait_replicas_linked(state, new, nodes)
@@ -189,6 +193,7 @@ def _drop_plain(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
         n.front_port = None
     if rp.cluster_mode:
         _wait_announced(state, nodes, tls=True)
+    sentinel_tls.refresh(state, rp, internal_tls=True)
     for n in nodes:
         plain = n.plain_port
         c = _admin(state, n, tls=True)
@@ -211,6 +216,7 @@ def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
         n.front_port = None
     if rp.cluster_mode:
         _wait_announced(state, nodes, tls=False)
+    sentinel_tls.refresh(state, rp, internal_tls=False)
     for n in nodes:
         tls_port = n.tls_port
         c = _admin(state, n, tls=False)
