@@ -90,6 +90,7 @@ def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path
     redis_b = variant(tmp_path, "cluster3", "redis-b", _cluster("redis", "7.1", TOKEN_B))
     valkey_b = variant(tmp_path, "cluster3", "valkey-b", _cluster("valkey", "8.0", TOKEN_B))
     valkey_set = variant(tmp_path, "cluster3", "valkey-set", _cluster("valkey", "8.0", TOKEN_B, "SET"))
+    valkey_72 = variant(tmp_path, "cluster3", "valkey-72", _cluster("valkey", "7.2", TOKEN_B))
     with deployed(redis_a, tmp_path):
         assert {s[0] for s in _servers(tmp_path)} == {"redis"}
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
@@ -113,11 +114,38 @@ def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path
         # Valkey -> Redis OSS is a downgrade: refused before anything changes.
         with pytest.raises(EmulatorError, match=r"Engine valkey -> redis.*nothing was changed"):
             _up(redis_b, tmp_path)
+        with pytest.raises(EmulatorError, match=r"EngineVersion 8.0 -> 7.2: ElastiCache does not downgrade"):
+            _up(valkey_72, tmp_path)
         assert {s[0] for s in _servers(tmp_path)} == {"valkey"}
         # SET (allowed after ROTATE): only the new token works.
         lines = _up(valkey_set, tmp_path)
         assert any("only the new token" in line for line in lines), lines
         assert _works(tmp_path, TOKEN_B) and not _works(tmp_path, TOKEN_A)
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        assert_same_data(before, snapshot(c))
+        c.close()
+
+
+def _no_replicas(engine: str, version: str) -> Any:
+    def change(t: dict[str, Any]) -> None:
+        _cluster(engine, version, TOKEN_A)(t)
+        p = props(t, STACK, GROUP)
+        p.pop("NodeGroupConfiguration", None)
+        p.update(NumNodeGroups=2, ReplicasPerNodeGroup=0)
+    return change
+
+
+def test_cluster_without_replicas_restarts_each_primary_in_place_from_its_rdb(tmp_path: Path) -> None:
+    old = variant(tmp_path, "cluster3", "redis", _no_replicas("redis", "7.1"))
+    new = variant(tmp_path, "cluster3", "valkey", _no_replicas("valkey", "8.0"))
+    with deployed(old, tmp_path):
+        c = app_client(tmp_path, STACK, PREFIX, cluster=True)
+        load(c, KEYS)
+        before = snapshot(c)
+        c.close()
+        lines = _up(new, tmp_path)
+        assert sum("no replica" in line for line in lines) == 2, lines
+        assert [(s[0], s[2]) for s in _servers(tmp_path)] == [("valkey", "master")] * 2
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
         assert_same_data(before, snapshot(c))
         c.close()
