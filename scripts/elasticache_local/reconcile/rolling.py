@@ -79,6 +79,7 @@ def validate(old: RedisPlan, new: RedisPlan) -> None:
             "an engine version; nothing was changed. Create a new group to use the earlier version "
             "(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement.html)"
         )
+    server_argv(new.engine, "server", "-")  # the new engine's binary is installed (clear error, nothing changed)
 
 
 # ------------------------------------------------------------------------------------------------ one node
@@ -193,7 +194,7 @@ def _took_over(state: st.State, heir: Proc, old: Proc) -> bool:
 def upgrade(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
     """Roll every node of the group onto ``new``'s engine and version, keeping every key."""
     what = f"{old.engine} {old.engine_version} -> {new.engine} {new.engine_version}"
-    binary = server_argv(new.engine, "server", "-")[0]  # clear error before a node stops when it is missing
+    binary = server_argv(new.engine, "server", "-")[0]
     log(f"    engine {what}: rolling restart onto {Path(binary).name}, replicas first")
     t0 = time.perf_counter()
     if new.cluster_mode:
