@@ -443,6 +443,7 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
         has_reader=not cluster_mode,
     )
     plan.notes += pg_notes
+    plan.parameter_group_family = _parameter_group_family(world, props.get("CacheParameterGroupName"))
     _apply_parameters(plan, pg_params)
     _apply_memory(plan, memory_gib(node_type), f"node type {node_type}")
     _apply_tls(plan, props)
@@ -536,6 +537,15 @@ def _parameter_group(world: World, st: StackTemplate, name: Any) -> tuple[dict[s
     params = {str(k): to_cfn_string(v) for k, v in (props.get("Properties") or {}).items()}
     cluster = params.get("cluster-enabled")
     return params, [], (cluster.lower() == "yes") if cluster is not None else None
+
+
+def _parameter_group_family(world: World, name: Any) -> str | None:
+    """``CacheParameterGroupFamily`` of a custom parameter group in the templates (None for a default one)."""
+    if not name or str(name).startswith("default."):
+        return None
+    key = world.find_physical(PARAM_GROUP, str(name))
+    family = world.props(*key).get("CacheParameterGroupFamily") if key is not None else None
+    return str(family) if family else None
 
 
 def _apply_parameters(plan: RedisPlan, params: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ migration and AUTH token changes. Every step checks every key (value and TTL) th
 
 from __future__ import annotations
 
+import json
 import socket
 from pathlib import Path
 from typing import Any
@@ -54,12 +55,27 @@ def _servers(tmp: Path) -> list[tuple[str, str, str]]:
     return found
 
 
+def _family_params(t: dict[str, Any], stack: str, group: str, engine: str, version: str) -> None:
+    """A custom parameter group of the family of ``engine``/``version`` (a copy of the group's, under a new logical
+    id, as a CDK app defines one), used by the group: ElastiCache upgrades need a compatible one."""
+    p = props(t, stack, group)
+    old = p["CacheParameterGroupName"]["Ref"]
+    family = f"{engine}{version.split('.')[0]}"
+    res = json.loads(json.dumps(t[stack]["Resources"][old]))
+    res["Properties"]["CacheParameterGroupFamily"] = family
+    t[stack]["Resources"][f"Params{family}"] = res
+    p["CacheParameterGroupName"] = {"Ref": f"Params{family}"}
+
+
 def _cluster(engine: str, version: str, token: str, strategy: str | None = None, *, tls: str | None = "required",
-             ) -> Any:
-    """cluster3 (3 shards x 1 replica) with ``engine``/``version``, a literal AUTH token (or none) and TLS mode."""
+             family: bool = True) -> Any:
+    """cluster3 (3 shards x 1 replica) with ``engine``/``version`` (and a parameter group of its family), a literal
+    AUTH token (or none) and TLS mode."""
     def change(t: dict[str, Any]) -> None:
         p = props(t, STACK, GROUP)
         p.update(Engine=engine, EngineVersion=version, CacheNodeType=NODE_TYPE)
+        if family and engine != "redis":
+            _family_params(t, STACK, GROUP, engine, version)
         t[STACK]["Outputs"].pop("BoardAuthSecretArn", None)
         p.pop("AuthToken", None)
         if token:
@@ -90,6 +106,8 @@ def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path
     redis_b = variant(tmp_path, "cluster3", "redis-b", _cluster("redis", "7.1", TOKEN_B))
     valkey_b = variant(tmp_path, "cluster3", "valkey-b", _cluster("valkey", "8.0", TOKEN_B))
     valkey_set = variant(tmp_path, "cluster3", "valkey-set", _cluster("valkey", "8.0", TOKEN_B, "SET"))
+    valkey_redis_params = variant(tmp_path, "cluster3", "valkey-redis7", _cluster("valkey", "8.0", TOKEN_B,
+                                                                              family=False))
     valkey_72 = variant(tmp_path, "cluster3", "valkey-72", _cluster("valkey", "7.2", TOKEN_B))
     with deployed(redis_a, tmp_path):
         assert {s[0] for s in _servers(tmp_path)} == {"redis"}
@@ -101,6 +119,10 @@ def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path
         lines = _up(redis_b, tmp_path)
         assert any("ROTATE" in line for line in lines), lines
         assert _works(tmp_path, TOKEN_A) and _works(tmp_path, TOKEN_B)
+        # A custom parameter group must match the new engine (family valkey8): refused, nothing changed.
+        with pytest.raises(EmulatorError, match=r"CacheParameterGroupName of family redis7.*valkey8.*nothing"):
+            _up(valkey_redis_params, tmp_path)
+        assert {s[0] for s in _servers(tmp_path)} == {"redis"}
         # Redis OSS 7.1 -> Valkey 8.0: a rolling restart onto valkey-server, every node with its data.
         lines = _up(valkey_b, tmp_path)
         assert any("EngineVersion: 7.1 -> 8.0 (rolling)" in line for line in lines), lines
@@ -154,6 +176,8 @@ def test_cluster_without_replicas_restarts_each_primary_in_place_from_its_rdb(tm
 def _sessions(engine: str, version: str, tls: str = "required") -> Any:
     def change(t: dict[str, Any]) -> None:
         props(t, S_STACK, S_GROUP).update(Engine=engine, EngineVersion=version, TransitEncryptionMode=tls)
+        if engine != "redis":
+            _family_params(t, S_STACK, S_GROUP, engine, version)
     return change
 
 

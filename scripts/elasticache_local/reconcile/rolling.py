@@ -79,6 +79,20 @@ def validate(old: RedisPlan, new: RedisPlan) -> None:
             "an engine version; nothing was changed. Create a new group to use the earlier version "
             "(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement.html)"
         )
+    from .apply_redis import family_of  # (apply_redis calls this module)
+
+    family, want = new.parameter_group_family, family_of(new)
+    if family and family.lower() != want:
+        # "If you have applied a custom cache parameter group to the existing Redis OSS replication group you are
+        # upgrading, you will need to pass a custom Valkey cache parameter group in the request as well"; a major
+        # version upgrade needs "a new parameter group that's compatible with the new engine version":
+        # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement.HowTo.html
+        raise EmulatorError(
+            f"{where}: Engine {old.engine} {old.engine_version} -> {new.engine} {new.engine_version} with a custom "
+            f"CacheParameterGroupName of family {family}: ElastiCache needs a custom parameter group of family "
+            f"{want} for the new engine version; nothing was changed "
+            "(https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/VersionManagement.HowTo.html)"
+        )
     server_argv(new.engine, "server", "-")  # the new engine's binary is installed (clear error, nothing changed)
 
 
