@@ -46,8 +46,12 @@ class RedisPlan:
     automatic_failover: bool = False
     tls: str = "off"  # off | required | preferred
     auth_token: str | None = None
+    #: ElastiCache's AuthTokenUpdateStrategy for a changed token: ROTATE (old and new both work) or SET (new only).
+    auth_token_update_strategy: str = "ROTATE"
     users: list[AclUser] | None = None
     parameters: dict[str, str] = field(default_factory=dict)
+    #: ``CacheParameterGroupFamily`` of the group's custom parameter group (None: ElastiCache's default one).
+    parameter_group_family: str | None = None
     skipped_parameters: dict[str, str] = field(default_factory=dict)
     maxmemory_policy: str = DEFAULT_EVICTION_POLICY
     maxmemory: int = 0

@@ -443,6 +443,7 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
         has_reader=not cluster_mode,
     )
     plan.notes += pg_notes
+    plan.parameter_group_family = _parameter_group_family(world, props.get("CacheParameterGroupName"))
     _apply_parameters(plan, pg_params)
     _apply_memory(plan, memory_gib(node_type), f"node type {node_type}")
     _apply_tls(plan, props)
@@ -453,6 +454,11 @@ def _plan_replication_group(world: World, st: StackTemplate, logical: str) -> Re
                                            else "")
         )
     _apply_auth(world, st, plan, props.get("AuthToken"), props.get("UserGroupIds"))
+    strategy = str(props.get("AuthTokenUpdateStrategy") or "ROTATE").upper()
+    if strategy not in AUTH_TOKEN_UPDATE_STRATEGIES:  # ModifyReplicationGroup's AuthTokenUpdateStrategy
+        raise PlanError(f"AuthTokenUpdateStrategy {strategy!r} must be one of "
+                        f"{', '.join(AUTH_TOKEN_UPDATE_STRATEGIES)}")
+    plan.auth_token_update_strategy = strategy
     if props.get("Port") is not None:
         plan.notes.append(f"template port {props['Port']} -> a free loopback port")
     ignored = sorted(k for k in props if k in (
@@ -533,6 +539,15 @@ def _parameter_group(world: World, st: StackTemplate, name: Any) -> tuple[dict[s
     return params, [], (cluster.lower() == "yes") if cluster is not None else None
 
 
+def _parameter_group_family(world: World, name: Any) -> str | None:
+    """``CacheParameterGroupFamily`` of a custom parameter group in the templates (None for a default one)."""
+    if not name or str(name).startswith("default."):
+        return None
+    key = world.find_physical(PARAM_GROUP, str(name))
+    family = world.props(*key).get("CacheParameterGroupFamily") if key is not None else None
+    return str(family) if family else None
+
+
 def _apply_parameters(plan: RedisPlan, params: dict[str, str]) -> None:
     where = f"{plan.stack}/{plan.logical_id}"
     buffers: dict[str, dict[str, str]] = {}
@@ -575,6 +590,10 @@ def _apply_memory(plan: RedisPlan, gib: float | None, what: str) -> None:
         plan.memory_note = (
             f"{what}: {gib:g} GiB -> maxmemory {plan.maxmemory / MIB:.2f} MiB (1 GiB : 1 MiB, floor 8 MiB)"
         )
+
+
+#: https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html#auth-modifyng-token
+AUTH_TOKEN_UPDATE_STRATEGIES = ("ROTATE", "SET", "DELETE")
 
 
 def _apply_tls(plan: RedisPlan, props: dict[str, Any]) -> None:

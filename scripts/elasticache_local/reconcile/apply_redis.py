@@ -18,7 +18,7 @@ from ..errors import EmulatorError
 from ..model import RedisPlan, ShardPlan
 from ..runtime import Proc
 from . import nodes as nd
-from . import reshard, safety
+from . import reshard, rolling, safety, tls_mode
 from .observe import client, cluster_view, current_primary, redis_nodes
 
 Log = Callable[[str], None]
@@ -58,6 +58,10 @@ def validate(state: st.State, old: RedisPlan, new: RedisPlan) -> None:
     where = f"{new.stack}/{new.logical_id}"
     if old.cluster_mode != new.cluster_mode:
         raise EmulatorError(f"{where}: cluster mode {old.cluster_mode} -> {new.cluster_mode} is not an online change")
+    if new.auth_token_update_strategy == "SET" and new.auth_token and old.auth_token is None:
+        raise EmulatorError(f"{where}: AuthTokenUpdateStrategy SET is allowed only after ROTATE (the group has no "
+                            "AUTH token yet; use ROTATE to add one): https://docs.aws.amazon.com/AmazonElastiCache/"
+                            "latest/dg/auth.html#auth-modifyng-token")
     if new.maxmemory and new.maxmemory < (old.maxmemory or new.maxmemory + 1):
         # Scaling down needs room for the data in use:
         # https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/Scaling.RedisReplGrps.ScaleDown.html
@@ -77,7 +81,8 @@ def _set_memory(state: st.State, rp: RedisPlan, log: Log) -> None:
 def update(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> list[str]:
     """Apply ``new`` to the running group described by ``old``; return what was left for a reboot/unsupported."""
     validate(state, old, new)
-    where = f"{new.stack}/{new.logical_id}"
+    rolling.validate(old, new)
+    tls_mode.validate(old, new)
     left: list[str] = []
     if new.maxmemory > old.maxmemory:
         _set_memory(state, new, log)
@@ -92,18 +97,9 @@ def update(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> list[st
         _set_memory(state, new, log)
     _parameters(state, old, new, log)
     _auth(state, old, new, log)
-    for what, a, b in (("engine", old.engine, new.engine), ("engine version", old.engine_version,
-                                                             new.engine_version), ("TLS mode", old.tls, new.tls)):
-        if a != b:
-            left.append(f"{where}: {what} {a} -> {b} is not applied by the local emulator yet; "
-                        "it keeps running as before (down + up applies it, without the data)")
-            new_value = a
-            if what == "engine":
-                new.engine = new_value
-            elif what == "engine version":
-                new.engine_version = new_value
-            else:
-                new.tls = new_value
+    tls_mode.migrate(state, old, new, log)
+    if rolling.engine_changed(old, new):
+        rolling.upgrade(state, old, new, log)
     return left
 
 
@@ -311,13 +307,20 @@ def _parameters(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> No
 
 # ------------------------------------------------------------------------------------------------ AUTH
 def _auth(state: st.State, old: RedisPlan, new: RedisPlan, log: Log) -> None:
-    """AUTH token change with ElastiCache's ROTATE strategy: the new token is added, the old one keeps working
-    until the next change (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html#auth-modifyng-token)."""
-    if new.users is not None or new.auth_token == old.auth_token:
+    """AUTH token change with ElastiCache's strategies (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/auth.html#auth-modifyng-token):
+    ROTATE adds the new token and the old one keeps working until the next change; SET (allowed only after a
+    ROTATE, validated by :func:`validate`) leaves the new token as the only one."""
+    set_now = new.auth_token_update_strategy == "SET" and (
+        new.auth_token != old.auth_token or old.auth_token_update_strategy != "SET")
+    if new.users is not None or (new.auth_token == old.auth_token and not set_now):
         return
     if new.auth_token is None:
         _each_node(state, new, "ACL", "SETUSER", "default", "nopass")
         log("    AUTH token removed: the default user accepts any client")
+        return
+    if set_now:
+        _each_node(state, new, "ACL", "SETUSER", "default", "on", "resetpass", f">{new.auth_token}")
+        log("    AUTH token set: only the new token works now (SET)")
         return
     args = ["ACL", "SETUSER", "default", "on", f">{new.auth_token}"]
     if old.auth_token is None:
