@@ -16,15 +16,20 @@ import redis
 from elasticache_local import commands
 from elasticache_local.clients import LocalCaSSLConnection
 
-from .conftest import TEMPLATES
+from .conftest import TEMPLATES, WRITTEN_TEMPLATES
 
 Template = dict[str, Any]
 TTL_TOLERANCE_MS = 3000
 
 
-def variant(tmp: Path, base: str, name: str, change: Callable[[dict[str, Template]], None]) -> Path:
-    """A copy of ``templates/<base>`` as ``tmp/<name>`` with ``change`` applied to {stack: template}."""
-    src, dst = TEMPLATES / base, tmp / name
+def variant(
+    tmp: Path, base: str, name: str, change: Callable[[dict[str, Template]], None], *, as_written: bool = False
+) -> Path:
+    """A copy of ``templates/<base>`` as ``tmp/<name>`` with ``change`` applied to {stack: template}.
+
+    ``as_written``: from the templates as written, whatever engine the session forces (tests of engine changes).
+    """
+    src, dst = (WRITTEN_TEMPLATES if as_written else TEMPLATES) / base, tmp / name
     shutil.copytree(src, dst)
     manifest = json.loads((dst / "manifest.json").read_text())
     files = {k: dst / a["properties"]["templateFile"] for k, a in manifest["artifacts"].items()

@@ -102,13 +102,13 @@ def _works(tmp: Path, password: str) -> bool:
 
 
 def test_cluster_redis_to_valkey_rolling_with_auth_rotate_and_set(tmp_path: Path) -> None:
-    redis_a = variant(tmp_path, "cluster3", "redis-a", _cluster("redis", "7.1", TOKEN_A))
-    redis_b = variant(tmp_path, "cluster3", "redis-b", _cluster("redis", "7.1", TOKEN_B))
-    valkey_b = variant(tmp_path, "cluster3", "valkey-b", _cluster("valkey", "8.0", TOKEN_B))
-    valkey_set = variant(tmp_path, "cluster3", "valkey-set", _cluster("valkey", "8.0", TOKEN_B, "SET"))
+    redis_a = variant(tmp_path, "cluster3", "redis-a", _cluster("redis", "7.1", TOKEN_A), as_written=True)
+    redis_b = variant(tmp_path, "cluster3", "redis-b", _cluster("redis", "7.1", TOKEN_B), as_written=True)
+    valkey_b = variant(tmp_path, "cluster3", "valkey-b", _cluster("valkey", "8.0", TOKEN_B), as_written=True)
+    valkey_set = variant(tmp_path, "cluster3", "valkey-set", _cluster("valkey", "8.0", TOKEN_B, "SET"), as_written=True)
     valkey_redis_params = variant(tmp_path, "cluster3", "valkey-redis7", _cluster("valkey", "8.0", TOKEN_B,
-                                                                              family=False))
-    valkey_72 = variant(tmp_path, "cluster3", "valkey-72", _cluster("valkey", "7.2", TOKEN_B))
+                                                                              family=False), as_written=True)
+    valkey_72 = variant(tmp_path, "cluster3", "valkey-72", _cluster("valkey", "7.2", TOKEN_B), as_written=True)
     with deployed(redis_a, tmp_path):
         assert {s[0] for s in _servers(tmp_path)} == {"redis"}
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
@@ -158,8 +158,8 @@ def _no_replicas(engine: str, version: str) -> Any:
 
 
 def test_cluster_without_replicas_restarts_each_primary_in_place_from_its_rdb(tmp_path: Path) -> None:
-    old = variant(tmp_path, "cluster3", "redis", _no_replicas("redis", "7.1"))
-    new = variant(tmp_path, "cluster3", "valkey", _no_replicas("valkey", "8.0"))
+    old = variant(tmp_path, "cluster3", "redis", _no_replicas("redis", "7.1"), as_written=True)
+    new = variant(tmp_path, "cluster3", "valkey", _no_replicas("valkey", "8.0"), as_written=True)
     with deployed(old, tmp_path):
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
         load(c, KEYS)
@@ -182,9 +182,9 @@ def _sessions(engine: str, version: str, tls: str = "required") -> Any:
 
 
 def test_sentinel_group_tls_preferred_and_back_then_redis_to_valkey_with_a_failover(tmp_path: Path) -> None:
-    old = variant(tmp_path, "sentinel", "redis", _sessions("redis", "7.1"))
-    preferred = variant(tmp_path, "sentinel", "redis-preferred", _sessions("redis", "7.1", "preferred"))
-    new = variant(tmp_path, "sentinel", "valkey", _sessions("valkey", "8.0"))
+    old = variant(tmp_path, "sentinel", "redis", _sessions("redis", "7.1"), as_written=True)
+    preferred = variant(tmp_path, "sentinel", "redis-preferred", _sessions("redis", "7.1", "preferred"), as_written=True)
+    new = variant(tmp_path, "sentinel", "valkey", _sessions("valkey", "8.0"), as_written=True)
     with deployed(old, tmp_path):
         c = app_client(tmp_path, S_STACK, S_PREFIX, cluster=False)
         load(c, KEYS)
@@ -237,9 +237,9 @@ def _tls_client(tmp: Path) -> redis.RedisCluster:
 
 
 def test_tls_mode_disabled_preferred_required_and_a_refused_one_step(tmp_path: Path) -> None:
-    off = variant(tmp_path, "cluster3", "off", _cluster("redis", "7.1", "", tls=None))
-    preferred = variant(tmp_path, "cluster3", "preferred", _cluster("redis", "7.1", "", tls="preferred"))
-    required = variant(tmp_path, "cluster3", "required", _cluster("redis", "7.1", "", tls="required"))
+    off = variant(tmp_path, "cluster3", "off", _cluster("redis", "7.1", "", tls=None), as_written=True)
+    preferred = variant(tmp_path, "cluster3", "preferred", _cluster("redis", "7.1", "", tls="preferred"), as_written=True)
+    required = variant(tmp_path, "cluster3", "required", _cluster("redis", "7.1", "", tls="required"), as_written=True)
     with deployed(off, tmp_path):
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
         load(c, KEYS)

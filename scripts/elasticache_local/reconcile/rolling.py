@@ -26,11 +26,10 @@ from pathlib import Path
 
 import redis
 
-from .. import commands as cmd
-from .. import configs, runtime
+from .. import bringup, configs, runtime
 from .. import state as st
 from ..acl import ADMIN_USER
-from ..clients import info_fields, parse_cluster_nodes, raw
+from ..clients import info_fields, pairs, parse_cluster_nodes, raw
 from ..cluster import wait_until
 from ..engines import binary_version, server_argv
 from ..errors import EmulatorError
@@ -150,8 +149,8 @@ def restart_node(state: st.State, rp: RedisPlan, proc: Proc, *, cluster_mode: bo
         wait_until(f"{proc.name} to load its data", functools.partial(_loaded, c), READY_TIMEOUT)
         for user, *rules in users:
             c.execute_command("ACL", "SETUSER", user, "reset", *rules)
-        c.execute_command("CONFIG", "SET", "hz", str(configs.READY_HZ))
-        cmd.apply_runtime_parameters(rp, [proc], {proc.name: c})
+        c.execute_command("CONFIG", "SET", "hz", str(configs.server_hz(rp, booting=False)))
+        bringup.apply_runtime_parameters(rp, [proc], {proc.name: c})
     finally:
         c.close()
 
@@ -284,7 +283,7 @@ def _sentinel_failover(state: st.State, rp: RedisPlan, sentinels: list[Proc], pr
     def master_port(s: Proc) -> int:
         c = client(state, s)
         try:
-            master = cmd.pairs(raw(c, "SENTINEL", "MASTER", name))
+            master = pairs(raw(c, "SENTINEL", "MASTER", name))
             return int(master["port"]) if master.get("flags") == "master" else 0
         except redis.RedisError:
             return 0
@@ -344,7 +343,7 @@ def _restart_sentinel(state: st.State, rp: RedisPlan, s: Proc, count: int) -> No
     def ready() -> bool:
         c = client(state, s)
         try:
-            master = cmd.pairs(raw(c, "SENTINEL", "MASTER", name))
+            master = pairs(raw(c, "SENTINEL", "MASTER", name))
             return master.get("flags") == "master" and int(master.get("num-other-sentinels", 0)) == count - 1
         except redis.RedisError:
             return False
