@@ -13,7 +13,7 @@ WHEELHOUSE := $(VENV)/wheelhouse
 # jsii warns on every start under an end-of-life Node (Debian bookworm ships 18, this project's CI runs 20).
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 18,20
 
-.PHONY: system-deps setup demo test lint synth bench dist clean
+.PHONY: system-deps setup demo test test-engines lint synth bench dist clean
 
 system-deps:
 	@bash scripts/install-system-deps.sh
@@ -43,6 +43,10 @@ synth: setup
 
 test: setup
 	$(VENV)/bin/pytest -n $(WORKERS)
+
+test-engines: setup
+	ELASTICACHE_TEST_ENGINE=redis $(VENV)/bin/pytest -n $(WORKERS) tests/emulator tests/connect
+	ELASTICACHE_TEST_ENGINE=valkey $(VENV)/bin/pytest -n $(WORKERS) tests/emulator tests/connect
 
 lint: setup
 	$(VENV)/bin/ruff check .

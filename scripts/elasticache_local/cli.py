@@ -61,6 +61,14 @@ def build_parser() -> argparse.ArgumentParser:
     p_up.add_argument("--allow-replacement", action="store_true",
                       help="apply changes that replace a resource (its data is lost); without it `up` exits 3")
 
+    def probe_opts(p: argparse.ArgumentParser, what: str) -> None:
+        p.add_argument("--probe", action="append", default=[], metavar="GROUP",
+                       help=f"a client reads and writes this running group while {what}, then reports failed "
+                       "operations, the longest stall and acknowledged writes lost (repeatable)")
+        p.add_argument("--probe-json", type=Path, default=None, help="also write the probe reports to this file")
+
+    probe_opts(p_up, "the change applies")
+
     p_plan = sub.add_parser("plan", help="print what `up` would change and how; exit 3 when data would be lost")
     up_opts(p_plan)
     p_plan.add_argument("--against", type=Path, default=None,
@@ -98,6 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p_fail.add_argument("--no-replace", action="store_true",
                         help="leave the killed node dead (default: restart it as a replica, like ElastiCache)")
     state_opt(p_fail)
+    probe_opts(p_fail, "the drill runs")
 
     p_demo = sub.add_parser("demo", help="synth -> up -> smoke every cache -> down (the README's main command)")
     up_opts(p_demo)
@@ -115,6 +124,7 @@ def main(argv: list[str] | None = None) -> int:
                 synth=args.synth or args.synth_with_npx, synth_with_npx=args.synth_with_npx, app_dir=args.app_dir,
                 stacks=args.stacks, parameters=_parameters(args.parameter),
                 allow_replacement=args.allow_replacement, snapshot_dir=args.snapshot_dir, seed_dir=args.seed_dir,
+                probe=args.probe, probe_json=args.probe_json,
             ))
             return 0
         if args.command == "plan":
@@ -137,9 +147,11 @@ def main(argv: list[str] | None = None) -> int:
                                  final_snapshot=not args.no_final_snapshot, snapshot_dir=args.snapshot_dir)
         if args.command == "failover":
             from .failover import drill
+            from .probe import probing_state_dir
 
-            result = drill(args.state_dir, args.group, shard=args.shard, warmup=args.warmup,
-                           timeout=args.timeout, replace=not args.no_replace)
+            with probing_state_dir(args.state_dir, args.probe, print, args.probe_json):
+                result = drill(args.state_dir, args.group, shard=args.shard, warmup=args.warmup,
+                               timeout=args.timeout, replace=not args.no_replace)
             return 0 if result.ok else 1
         if args.command == "demo":
             from .demo import demo

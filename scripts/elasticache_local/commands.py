@@ -55,6 +55,10 @@ class UpOptions:
     #: Where snapshots live (outside the state dir) and where ``arn:aws:s3:::bucket/key`` seed files are looked up.
     snapshot_dir: Path = Path(".local-elasticache-snapshots")
     seed_dir: Path = Path(".local-elasticache-s3")
+    #: Running groups a background client reads and writes while the change applies (``--probe``; default none).
+    probe: list[str] = field(default_factory=list)
+    #: Where the probe reports go as JSON (``--probe-json``; default: printed only).
+    probe_json: Path | None = None
 
 
 # ------------------------------------------------------------------------------------------------ up

@@ -26,7 +26,7 @@ import redis
 from . import configs, runtime
 from . import state as st
 from .clients import node_client, parse_cluster_nodes, raw
-from .commands import pairs as _pairs
+from .clients import pairs as _pairs
 from .errors import EmulatorError
 from .model import RedisPlan
 from .runtime import Proc

@@ -59,15 +59,36 @@ def _up(assembly: Path, tmp: Path, **kw: Any) -> list[str]:
     return lines
 
 
-def test_three_to_six_to_three_shards_online(tmp_path: Path) -> None:
+def _probe_report(path: Path) -> dict[str, Any]:
+    import json
+
+    (report,) = json.loads(path.read_text())["probes"]
+    result: dict[str, Any] = report
+    return result
+
+
+@pytest.mark.filterwarnings("error::pytest.PytestUnhandledThreadExceptionWarning")
+def test_three_to_six_to_three_shards_online(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Under ``--probe``'s steady load (a cluster client through the configuration endpoint, with retries)."""
+    from elasticache_local import cli
+
     three = variant(tmp_path, "cluster3", "three", _even(3))
     six = variant(tmp_path, "cluster3", "six", _even(6))
     with deployed(three, tmp_path):
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
         load(c, KEYS)
         before = snapshot(c)
-        lines = _up(six, tmp_path)
+        # An unknown probe group is an error before anything changes (exit 2, the known groups named).
+        code = cli.main(["up", "--assembly", str(six), "--state-dir", str(tmp_path / "state"), "--outputs-file",
+                         str(tmp_path / "outputs.json"), "--probe", "NoSuchGroup"])
+        assert code == 2 and "--probe 'NoSuchGroup': no running emulated" in capsys.readouterr().err
+        assert len(_topology(tmp_path)[0]) == 3
+        lines = _up(six, tmp_path, probe=[GROUP], probe_json=tmp_path / "probe-up.json")
         assert any("NumNodeGroups: 3 -> 6 (online)" in line for line in lines), lines
+        up_probe = _probe_report(tmp_path / "probe-up.json")
+        print(next(line for line in lines if line.startswith("probe ")))
+        assert up_probe["operations"] > 0 and up_probe["writes"] > 0
+        assert (up_probe["failed"], up_probe["lost_writes"]) == (0, 0), up_probe
         slots, replicas = _topology(tmp_path)
         assert len(slots) == 6 and replicas == [1] * 6
         counts = [sum(b - a + 1 for a, b in s) for s in slots]
@@ -75,7 +96,9 @@ def test_three_to_six_to_three_shards_online(tmp_path: Path) -> None:
         c.close()
         c = app_client(tmp_path, STACK, PREFIX, cluster=True)
         assert_same_data(before, snapshot(c))
-        _up(three, tmp_path)
+        _up(three, tmp_path, probe=[f"{STACK}/{GROUP}"], probe_json=tmp_path / "probe-down.json")
+        down_probe = _probe_report(tmp_path / "probe-down.json")
+        assert down_probe["operations"] > 0 and (down_probe["failed"], down_probe["lost_writes"]) == (0, 0)
         slots, replicas = _topology(tmp_path)
         assert len(slots) == 3 and replicas == [1] * 3
         c.close()

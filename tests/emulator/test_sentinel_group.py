@@ -143,9 +143,20 @@ def test_status_reports_every_process_healthy(env: Running) -> None:
     assert table[0].split()[:4] == ["STACK", "RESOURCE", "NODE", "ROLE"]
 
 
-def test_sentinel_failover_drill_loses_no_acknowledged_write(env: Running) -> None:
-    """Runs last in the module: it changes which node is the primary."""
-    result = drill(env.state_dir, PREFIX, warmup=0.3, log=lambda _l: None)
+def test_sentinel_failover_drill_loses_no_acknowledged_write(env: Running, tmp_path: Path) -> None:
+    """Runs last in the module: it changes which node is the primary. ``--probe`` watches it like an application
+    on the primary endpoint: its client retries ride through the failover."""
+    import json
+
+    from elasticache_local.probe import probing_state_dir
+
+    lines: list[str] = []
+    with probing_state_dir(env.state_dir, [PREFIX], lines.append, tmp_path / "probe.json"):
+        result = drill(env.state_dir, PREFIX, warmup=0.3, log=lambda _l: None)
+    (probe,) = json.loads((tmp_path / "probe.json").read_text())["probes"]
+    print(lines[-1])
+    assert probe["writes"] > 0 and probe["failed"] == 0, probe
+    assert probe["longest_stall_ms"] > 0
     assert result.recovery_seconds is not None
     assert result.acknowledged > 0
     assert result.lost == 0

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import bringup, interrupts, runtime
+from .. import bringup, interrupts, probe, runtime
 from .. import commands as cmd
 from .. import state as st
 from ..errors import EmulatorError
@@ -62,6 +62,7 @@ def _key_of(c: ResourceChange) -> tuple[str, str]:
 def reconcile(opts: cmd.UpOptions, state_dir: Path, log: Log) -> Reconciled:
     """Bring the deployment in ``state_dir`` to the assembly ``opts.assembly``."""
     observed = observe(state_dir, log)
+    probed = probe.resolve(observed, opts.probe)  # an unknown group is an error before anything changes
     if observed is None:
         cmd.clean_dir(state_dir)
     desired = load_desired(opts.assembly, opts.stacks, opts.parameters, observed.secrets if observed else None)
@@ -89,37 +90,38 @@ def reconcile(opts: cmd.UpOptions, state_dir: Path, log: Log) -> Reconciled:
     new_mem = {mp.key: mp for mp in desired.plan.memcached}
     replaced_keys = {_key_of(c) for c in replaced}
     try:
-        # 1. deletions (removed resources, and the old half of replacements)
-        deleted = {_key_of(c) for c in changes if c.action == "delete"} | replaced_keys
-        for c in changes:
-            if _key_of(c) in deleted:
-                _delete(state, c, opts, log)
-        # 2. creations: resources the state does not run yet (new ones, replacements, first up)
-        running = {p.key for p in state.redis} | {p.key for p in state.memcached}
-        to_create = Plan(
-            redis=[rp for k, rp in new_redis.items() if k not in running],
-            memcached=[mp for k, mp in new_mem.items() if k not in running],
-        )
-        if to_create.redis or to_create.memcached:
-            _create(to_create, desired, state, fresh=observed is None, opts=opts, log=log)
-        # 3. in-place updates
-        for i, old in enumerate(list(state.redis)):
-            new = new_redis.get(old.key)
-            if new is None or new is to_create_lookup(to_create, old.key):
-                continue
-            if _differs(old, new):
-                log(f"  applying {old.stack}/{old.logical_id}:")
-                notes += apply_redis.update(state, old, new, log)
-                state.redis[i] = new
-                st.save(state)
-        for i, oldm in enumerate(list(state.memcached)):
-            newm = new_mem.get(oldm.key)
-            if newm is None or newm is to_create_lookup(to_create, oldm.key):
-                continue
-            if oldm.nodes != newm.nodes:
-                log(f"  applying {oldm.stack}/{oldm.logical_id}:")
-                apply_memcached.update(state, oldm, newm, log)
-            state.memcached[i] = newm
+        with probe.probing(state, probed, log, opts.probe_json):
+            # 1. deletions (removed resources, and the old half of replacements)
+            deleted = {_key_of(c) for c in changes if c.action == "delete"} | replaced_keys
+            for c in changes:
+                if _key_of(c) in deleted:
+                    _delete(state, c, opts, log)
+            # 2. creations: resources the state does not run yet (new ones, replacements, first up)
+            running = {p.key for p in state.redis} | {p.key for p in state.memcached}
+            to_create = Plan(
+                redis=[rp for k, rp in new_redis.items() if k not in running],
+                memcached=[mp for k, mp in new_mem.items() if k not in running],
+            )
+            if to_create.redis or to_create.memcached:
+                _create(to_create, desired, state, fresh=observed is None, opts=opts, log=log)
+            # 3. in-place updates
+            for i, old in enumerate(list(state.redis)):
+                new = new_redis.get(old.key)
+                if new is None or new is to_create_lookup(to_create, old.key):
+                    continue
+                if _differs(old, new):
+                    log(f"  applying {old.stack}/{old.logical_id}:")
+                    notes += apply_redis.update(state, old, new, log)
+                    state.redis[i] = new
+                    st.save(state)
+            for i, oldm in enumerate(list(state.memcached)):
+                newm = new_mem.get(oldm.key)
+                if newm is None or newm is to_create_lookup(to_create, oldm.key):
+                    continue
+                if oldm.nodes != newm.nodes:
+                    log(f"  applying {oldm.stack}/{oldm.logical_id}:")
+                    apply_memcached.update(state, oldm, newm, log)
+                state.memcached[i] = newm
         state.skipped = desired.plan.skipped
         cmd.write_outputs(desired.world, state)
     except BaseException:
