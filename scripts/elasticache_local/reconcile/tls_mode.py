@@ -185,47 +185,38 @@ def _stop_front(state: st.State, rp: RedisPlan) -> None:
 
 def _drop_plain(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     """preferred -> required: replication over TLS, nodes announce their TLS port, plain ports closed."""
-    _internal_links(state, rp, nodes, tls=True)
-    for n in nodes:
-        if rp.cluster_mode:
-            _each(state, [n], "CONFIG", "SET", "cluster-announce-port", str(n.tls_port),
-                  "cluster-announce-tls-port", str(n.tls_port), tls=True)
-        n.front_port = None
-    if rp.cluster_mode:
-        _wait_announced(state, nodes, tls=True)
-    sentinel_tls.refresh(state, rp, internal_tls=True)
-    for n in nodes:
-        plain = n.plain_port
-        c = _admin(state, n, tls=True)
-        try:
-            c.execute_command("CONFIG", "SET", "port", "0")
-            c.execute_command("CLIENT", "KILL", "LADDR", f"{LOOPBACK}:{plain}")
-        finally:
-            c.close()
-        n.plain_port = None
-    _stop_front(state, rp)
+    _drop_listener(state, rp, nodes, keep_tls=True)
 
 
 def _drop_tls(state: st.State, rp: RedisPlan, nodes: list[Proc]) -> None:
     """preferred -> disabled: replication and cluster bus in plain text, TLS ports closed."""
-    _internal_links(state, rp, nodes, tls=False)
+    _drop_listener(state, rp, nodes, keep_tls=False)
+
+
+def _drop_listener(state: st.State, rp: RedisPlan, nodes: list[Proc], *, keep_tls: bool) -> None:
+    """Leave ``preferred`` for one transport: internal links and announcements first, then close the other port."""
+    _internal_links(state, rp, nodes, tls=keep_tls)
     for n in nodes:
         if rp.cluster_mode:
-            _each(state, [n], "CONFIG", "SET", "cluster-announce-port", "0", "cluster-announce-tls-port", "0",
-                  tls=False)
+            announced = str(n.tls_port) if keep_tls else "0"
+            _each(state, [n], "CONFIG", "SET", "cluster-announce-port", announced,
+                  "cluster-announce-tls-port", announced, tls=keep_tls)
         n.front_port = None
     if rp.cluster_mode:
-        _wait_announced(state, nodes, tls=False)
-    sentinel_tls.refresh(state, rp, internal_tls=False)
+        _wait_announced(state, nodes, tls=keep_tls)
+    sentinel_tls.refresh(state, rp, internal_tls=keep_tls)
     for n in nodes:
-        tls_port = n.tls_port
-        c = _admin(state, n, tls=False)
+        closing = n.plain_port if keep_tls else n.tls_port
+        c = _admin(state, n, tls=keep_tls)
         try:
-            c.execute_command("CONFIG", "SET", "tls-port", "0")
-            c.execute_command("CLIENT", "KILL", "LADDR", f"{LOOPBACK}:{tls_port}")
+            c.execute_command("CONFIG", "SET", "port" if keep_tls else "tls-port", "0")
+            c.execute_command("CLIENT", "KILL", "LADDR", f"{LOOPBACK}:{closing}")
         finally:
             c.close()
-        n.tls_port, n.tls, n.port = None, False, n.plain_port or 0
+        if keep_tls:
+            n.plain_port = None
+        else:
+            n.tls_port, n.tls, n.port = None, False, n.plain_port or 0
     _stop_front(state, rp)
 
 
