@@ -22,6 +22,23 @@ def memcached_config_key(mp: MemcachedPlan) -> str:
     return f"memcached-config {mp.stack}/{mp.logical_id}"
 
 
+def write_discovery(front_dir: Path, mp: MemcachedPlan, nodes: list[Proc]) -> Path:
+    """Write the auto-discovery answer of ``mp`` (every node) for the front process, which reads it per request.
+
+    The configuration version starts at 1 and goes up by one with every change of the node list, as
+    ElastiCache's does (https://docs.aws.amazon.com/AmazonElastiCache/latest/dg/AutoDiscovery.AddingToYourClientLibrary.html).
+    """
+    path = front_dir / f"discovery-{mp.stack}-{mp.logical_id}.txt"
+    version = 1
+    if path.is_file():
+        version = int(path.read_text().split("\n", 1)[0] or "0") + 1
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_bytes(sniff.discovery_body(version, [(LOOPBACK, LOOPBACK, n.port) for n in nodes]))
+    tmp.replace(path)  # atomic: a discovery request reads the old list or the new one
+    return path
+
+
 def plan_fronts(plan: Plan, nodes_of: dict[Key, list[Proc]], mem_nodes: dict[Key, list[Proc]],
                 state_dir: Path, tls: TlsFiles | None) -> Proc | None:
     """Give every ``preferred`` node a ``front_port`` and every plain-text Memcached cluster a configuration port;
@@ -45,8 +62,8 @@ def plan_fronts(plan: Plan, nodes_of: dict[Key, list[Proc]], mem_nodes: dict[Key
     discovery = []
     for mp, port in zip(memcached, ports[len(preferred):], strict=True):
         nodes = mem_nodes[mp.key]
-        body = sniff.discovery_body(1, [(LOOPBACK, LOOPBACK, n.port) for n in nodes])
-        entry: dict[str, object] = {"listen": port, "target": nodes[0].port, "body": body.decode()}
+        body_file = write_discovery(Path(proc.dir), mp, nodes)
+        entry: dict[str, object] = {"listen": port, "target": nodes[0].port, "body_file": str(body_file)}
         if mp.tls:
             assert tls is not None
             entry["tls"] = {"cert": str(tls.cert), "key": str(tls.key), "ca": str(tls.ca_cert)}

@@ -190,8 +190,9 @@ def _front_handler(tls_port: int, plain_port: int) -> Any:
     return handle
 
 
-def _discovery_handler(target: int, body: bytes, upstream_tls: ssl.SSLContext | None) -> Any:
-    """A Memcached configuration endpoint: answer auto discovery, forward anything else to ``target``."""
+def _discovery_handler(target: int, body_file: Path, upstream_tls: ssl.SSLContext | None) -> Any:
+    """A Memcached configuration endpoint: answer auto discovery (from ``body_file``, read per request: a node
+    count change rewrites it), forward anything else to ``target``."""
     async def handle(client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter) -> None:
         while True:
             try:
@@ -203,7 +204,7 @@ def _discovery_handler(target: int, body: bytes, upstream_tls: ssl.SSLContext | 
                 else:
                     client_w.close()
                 return
-            reply = sniff.discovery_reply(line, body)
+            reply = sniff.discovery_reply(line, body_file.read_bytes())
             if reply is None:
                 await _splice(line, client_r, client_w, target, upstream_tls)
                 return
@@ -230,7 +231,7 @@ async def serve(config: dict[str, Any]) -> None:
             server_tls.load_cert_chain(mc["tls"]["cert"], mc["tls"]["key"])
             client_tls = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             client_tls.load_verify_locations(cafile=mc["tls"]["ca"])
-        handler = _discovery_handler(mc["target"], mc["body"].encode(), client_tls)
+        handler = _discovery_handler(mc["target"], Path(mc["body_file"]), client_tls)
         servers.append(await asyncio.start_server(handler, LOOPBACK, mc["listen"], ssl=server_tls,
                                                   reuse_address=True))
     stop = asyncio.Event()

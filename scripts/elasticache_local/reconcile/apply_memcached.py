@@ -9,6 +9,7 @@ from pathlib import Path
 from .. import runtime
 from .. import state as st
 from ..configs import memcached_argv
+from ..fronts import write_discovery
 from ..model import MemcachedPlan
 from ..runtime import Proc
 from .nodes import env_of
@@ -43,10 +44,22 @@ def update(state: st.State, old: MemcachedPlan, new: MemcachedPlan, log: Log) ->
                         role="memcached", tls=new.tls)
             proc.argv = memcached_argv(new, proc, env)
             added.append(proc)
-        children = []
-        for proc in added:
+
+        def started(proc: Proc) -> None:
             state.procs.append(proc)
-            children.append((proc, runtime.spawn(proc)))
+            st.record_started(Path(state.state_dir), proc)
+
+        children = runtime.spawn_gated(added, started)
         st.save(state)
         runtime.wait_listening(children)
         log(f"    {len(added)} Memcached node(s) added (empty)")
+    _rediscover(state, new)
+
+
+def _rediscover(state: st.State, mp: MemcachedPlan) -> None:
+    """The configuration endpoint's auto-discovery answer lists the nodes running now (version + 1)."""
+    front = next((p for p in state.procs if p.kind == "front"), None)
+    if front is None or mp.resource_type != "CacheCluster":
+        return
+    nodes = sorted((p for p in state.procs_of(mp.stack, mp.logical_id) if p.kind == "memcached"), key=lambda p: p.name)
+    write_discovery(Path(front.dir), mp, nodes)
