@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -162,9 +163,20 @@ def test_sentinel_failover_drill_loses_no_acknowledged_write(env: Running, tmp_p
     assert result.lost == 0
     assert result.new_primary != result.killed
     assert result.replaced  # the killed node came back as a replica of the new primary
-    # The outputs file still works: its primary endpoint now leads to the new primary.
-    client = env.client(STACK, PREFIX)
-    assert client.set("after-failover", "1") is True
+    # The outputs file still works: its primary endpoint now leads to the new primary. The endpoint follows
+    # Sentinel, which announces the switch asynchronously (as ElastiCache's DNS record follows a failover):
+    # a bounded wait.
     new = next(p for p in env.procs(GROUP, "redis") if p.name == result.new_primary)
+    deadline = time.monotonic() + 10
+    while True:
+        client = env.client(STACK, PREFIX)
+        try:
+            if int(client.config_get("tls-port")["tls-port"]) == new.port or time.monotonic() > deadline:
+                break
+        finally:
+            client.close()
+        time.sleep(0.1)
+    client = env.client(STACK, PREFIX)
     assert int(client.config_get("tls-port")["tls-port"]) == new.port
+    assert client.set("after-failover", "1") is True
     client.delete("after-failover")
