@@ -20,7 +20,7 @@ import redis
 from redis.cluster import RedisCluster
 
 from elasticache_connect import ClientOptions, ConnectError, client_for, connect, resolve_target
-from tests.emulator.conftest import TEMPLATES, Running, requires_servers, running
+from tests.emulator.conftest import TEMPLATES, Running, engine, requires_servers, running
 
 pytestmark = [pytest.mark.live, requires_servers]
 SETS = ("sentinel", "cluster3", "serverless", "memcached", "rbac")
@@ -59,7 +59,7 @@ def _caches(app: Running) -> list[tuple[str, str]]:
 def test_the_emulated_app_has_every_kind_of_cache(app: Running) -> None:
     kinds = {(v[f"{p}Engine"], v[f"{p}ResourceType"], v[f"{p}ClusterMode"]) for s, p in _caches(app)
              for v in [app.outputs[s]]}
-    assert {("memcached", "CacheCluster", "false"), ("valkey", "ServerlessCache", "true")} <= kinds
+    assert {("memcached", "CacheCluster", "false"), (engine("valkey"), "ServerlessCache", "true")} <= kinds
     assert any(k[1:] == ("ReplicationGroup", "true") for k in kinds)
     assert any(k[1:] == ("ReplicationGroup", "false") for k in kinds)
 
