@@ -45,7 +45,7 @@ PAUSE = 0.001
 #: Client retries per operation (redis-py ``Retry`` with exponential backoff capped at 0.5 s: about 8 s in all).
 RETRIES = 20
 #: The probe's own retries of a client-library error (see ``_Prober._once``).
-CLIENT_GLITCH_RETRIES = 3
+CLIENT_GLITCH_RETRIES = 8
 
 
 @dataclass
