@@ -5,18 +5,17 @@ from __future__ import annotations
 
 import shutil
 import ssl
-import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
 
-from elasticache_local import commands, runtime
+from elasticache_local import commands
 from elasticache_local import state as st
 from elasticache_local.clients import node_client
 from elasticache_local.reconcile.snapshots import list_snapshots
+from elasticache_smoke.testing import start_redis
 
 from .conftest import requires_servers
 from .reconcile_support import (
@@ -103,26 +102,16 @@ def test_memcached_nodes_and_a_group_added_then_removed_with_its_final_snapshot(
 
 def test_seed_from_an_rdb_written_by_a_plain_redis_server(tmp_path: Path) -> None:
     """``SnapshotArns: [arn:aws:s3:::bucket/key]`` -> ``<seed dir>/bucket/key``, keys spread over 3 shards."""
-    port = runtime.allocate_ports(1)[0]
     plain_dir = tmp_path / "plain"
-    plain_dir.mkdir()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--dir", str(plain_dir),
-                               "--save", "", "--appendonly", "no"], stdout=subprocess.DEVNULL)
+    server = start_redis(workdir=plain_dir, name="plain-redis")  # the project's test server: tracked, by PID
     try:
-        plain = redis.Redis(port=port, decode_responses=True)
-        for _ in range(200):
-            try:
-                plain.ping()
-                break
-            except redis.ConnectionError:
-                time.sleep(0.02)
+        plain = server.client(decode_responses=True)
         load(plain, KEYS)
         before = snapshot(plain)
         plain.save()
         plain.close()
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
     seed = tmp_path / "s3" / "my-bucket" / "exports" / "plain.rdb"
     seed.parent.mkdir(parents=True)
     shutil.copy(plain_dir / "dump.rdb", seed)
