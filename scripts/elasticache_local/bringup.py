@@ -12,15 +12,11 @@ import redis
 from . import cluster, configs, interrupts, runtime
 from . import state as st
 from .clients import pairs, raw
-from .errors import EmulatorError
+from .errors import EmulatorError, PortRaceError
 from .model import Plan, RedisPlan
 from .runtime import Proc
 
 Key = tuple[str, str]
-
-
-class PortRaceError(EmulatorError):
-    """Another program bound one of the allocated ports before our server did (``up`` retries once)."""
 
 
 def start_and_bring_up(
@@ -43,6 +39,8 @@ def start_and_bring_up(
         interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         try:
             runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
+        except PortRaceError:
+            raise
         except EmulatorError as exc:
             if any(runtime.port_in_use_failure(p) for p, _ in children):
                 raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc

@@ -57,6 +57,10 @@ class _Resolver:
             self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
             self.ctx.load_verify_locations(cafile=ca_file)
         self.cache: dict[tuple[str, str], tuple[float, Any]] = {}
+        #: The last answer a Sentinel gave per endpoint: when none answers (busy, restarting), clients keep going
+        #: where the endpoint last led, as a DNS record keeps its last value. Never the initial primary once a
+        #: failover has moved it: that node may now be a replica.
+        self.last_good: dict[tuple[str, str], list[int]] = {}
 
     async def _ask(self, ep: Endpoint, port: int, *args: str) -> Any:
         reader, writer = await asyncio.wait_for(
@@ -80,6 +84,7 @@ class _Resolver:
         if hit and not fresh and time.monotonic() - hit[0] < CACHE_SECONDS:
             return list(hit[1])
         result: list[int] = []
+        errors: list[str] = []
         for port in random.sample(ep.sentinels, len(ep.sentinels)):
             try:
                 if ep.kind == "primary":
@@ -96,10 +101,15 @@ class _Resolver:
                         result = [int(addr[1])] if addr else []
                 if result:
                     break
-            except (TimeoutError, OSError, ValueError, IndexError, RuntimeError, ssl.SSLError):
-                continue
-        if not result:
-            result = [ep.fallback]
+                errors.append(f"sentinel :{port} has no answer for {ep.master}")
+            except (TimeoutError, OSError, ValueError, IndexError, RuntimeError, ssl.SSLError) as exc:
+                errors.append(f"sentinel :{port}: {type(exc).__name__} {exc}")
+        if result:
+            self.last_good[key] = result
+        else:
+            result = self.last_good.get(key, [ep.fallback])
+            print(f"{ep.kind} endpoint :{ep.listen}: {'; '.join(errors)}; using {result}", file=sys.stderr,
+                  flush=True)
         self.cache[key] = (time.monotonic(), result)
         return result
 

@@ -14,7 +14,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .errors import EmulatorError
+from . import listeners
+from .errors import EmulatorError, PortRaceError
 
 LOOPBACK = "127.0.0.1"
 
@@ -197,14 +198,14 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
     while pending:
         still: list[tuple[Proc, subprocess.Popen[bytes]]] = []
         for proc, child in pending:
-            if child.poll() is not None:
-                raise EmulatorError(
-                    f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
-                    f"{child.returncode} on start:\n{log_tail(proc)}"
-                )
+            _check_running(proc, child)
             if not port_open(proc.port):
                 still.append((proc, child))
         pending = still
+        if not pending:  # the port answered: but maybe another program's listener, and ours then failed to bind
+            for proc, child in children:
+                _check_running(proc, child)
+            _check_listeners_are_ours(children)
         if pending:
             if time.monotonic() > deadline:
                 names = ", ".join(p.name for p, _ in pending)
@@ -214,10 +215,32 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
             time.sleep(min(0.05, 0.003 + 0.0001 * len(pending)))
 
 
+def _check_running(proc: Proc, child: subprocess.Popen[bytes]) -> None:
+    if child.poll() is not None:
+        raise EmulatorError(
+            f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
+            f"{child.returncode} on start:\n{log_tail(proc)}"
+        )
+
+
+def own_ports(proc: Proc) -> set[int]:
+    """The ports ``proc`` itself listens on (client ports, cluster bus, endpoint ports)."""
+    ports = {proc.port, proc.tls_port, proc.plain_port, proc.cport, *proc.endpoints.values()}
+    return {p for p in ports if p}
+
+
+def _check_listeners_are_ours(children: list[tuple[Proc, subprocess.Popen[bytes]]]) -> None:
+    """A port that answers may be another program's (it took the port between allocation and our bind)."""
+    taken = listeners.foreign_listeners({child.pid: own_ports(proc) for proc, child in children})
+    if taken:
+        raise PortRaceError(f"another program listens on port(s) {', '.join(map(str, taken))} allocated to our "
+                            "servers (taken between allocation and bind)")
+
+
 def port_in_use_failure(proc: Proc) -> bool:
     """True when the process's log says its port was taken (a race with another program)."""
-    tail = log_tail(proc, 20)
-    return "Address already in use" in tail or os.strerror(errno.EADDRINUSE) in tail
+    tail = log_tail(proc, 20).lower()  # Python's asyncio lower-cases the message ("address already in use")
+    return "address already in use" in tail or os.strerror(errno.EADDRINUSE).lower() in tail
 
 
 def reap(pid: int) -> None:

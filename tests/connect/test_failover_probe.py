@@ -17,7 +17,7 @@ from botocore.stub import Stubber
 from elasticache_connect import Target, UsageError, resolve_target
 from elasticache_smoke.cli import main
 from elasticache_smoke.failover import aws_trigger, check_failover_allowed, local_trigger, run_failover
-from tests.emulator.conftest import Running, requires_servers, running
+from tests.emulator.conftest import Running, requires_servers, running, sentinel_story
 
 
 @pytest.fixture(scope="module")
@@ -110,7 +110,7 @@ def test_connect_s_default_retries_ride_through_a_failover(env_name: str, reques
         done.set()
         worker.join(timeout=30)
         client.close()
-    assert errors == [], tb[:1]
+    assert errors == [], (tb[:1], sentinel_story(env))
     assert ops[0] > 20
 
 

@@ -152,6 +152,25 @@ class Running:
         return redis.Redis(**args)
 
 
+def sentinel_story(env: Running, resource: str | None = None) -> str:
+    """What a Sentinel group's processes say about a failover, for an assertion message: each node's role, each
+    Sentinel's primary, and the failover events in the Sentinel and endpoint logs."""
+    lines = []
+    for p in env.procs(resource):
+        if p.kind == "redis":
+            try:
+                role = role_of(env.admin(p))
+            except (redis.RedisError, OSError) as exc:
+                role = f"unreachable ({exc})"
+            lines.append(f"{p.name} :{p.port} {role}")
+        if p.kind in ("sentinel", "proxy") and p.log_path.exists():
+            events = [ln for ln in p.log_path.read_text(errors="replace").splitlines()
+                      if p.kind == "proxy" or any(e in ln for e in ("switch-master", "sdown", "odown", "failover",
+                                                                      "tilt", "convert-to-slave"))]
+            lines += [f"{p.name}: {ln}" for ln in events[-40:]]
+    return "\n".join(lines)
+
+
 @contextlib.contextmanager
 def running(name: str, tmp: Path, stacks: list[str] | None = None) -> Iterator[Running]:
     """``up`` the template set ``templates/<name>`` into ``tmp``; ``down`` on exit."""

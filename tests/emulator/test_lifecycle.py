@@ -98,3 +98,45 @@ def test_bad_options_are_clear_errors(
     assert code == 2
     assert message in capsys.readouterr().err
     assert not (tmp_path / "s").exists()  # a failed command leaves no state dir behind
+
+
+@pytest.mark.live
+@requires_servers
+@pytest.mark.parametrize("taker", ["commands.py", "fronts.py"])
+def test_up_retries_when_another_program_takes_an_allocated_port(
+    taker: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ports are picked free and bound later; another program (often a client's outgoing connection) can take one
+    in between. ``up`` starts again on new ports, whether a server (``commands.py``) or the endpoint process serving
+    ``preferred`` TLS fronts (``fronts.py``, a Python process whose error message differs) lost the race."""
+    import inspect
+    import socket
+
+    from elasticache_local import commands, runtime
+
+    squatter = socket.socket()
+    squatter.bind(("127.0.0.1", 0))
+    squatter.listen()
+    real = runtime.allocate_ports
+    raced: list[int] = []
+
+    def allocate(count: int) -> list[int]:
+        ports = real(count)
+        if not raced and Path(inspect.stack()[1].filename).name == taker:
+            raced.append(squatter.getsockname()[1])
+            ports[0] = raced[0]
+        return ports
+
+    monkeypatch.setattr(runtime, "allocate_ports", allocate)
+    lines: list[str] = []
+    state_dir = tmp_path / "state"
+    try:
+        state = commands.up(commands.UpOptions(assembly=TEMPLATES / "small_clusters", state_dir=state_dir,
+                                               outputs_file=tmp_path / "outputs.json"), log=lines.append)
+        assert raced and any("retrying with new ports" in line for line in lines), lines
+        ports = {p.port for p in state.procs} | {p.front_port for p in state.procs if p.front_port}
+        assert raced[0] not in ports
+        assert all(is_ours(p) for p in state.procs)
+    finally:
+        commands.down(state_dir, log=lambda _line: None)
+        squatter.close()

@@ -16,7 +16,7 @@ from elasticache_local import commands
 from elasticache_local.failover import drill
 from elasticache_smoke.testing import wait_for
 
-from .conftest import TEMPLATES, Running, requires_servers, role_of, running
+from .conftest import TEMPLATES, Running, requires_servers, role_of, running, sentinel_story
 
 pytestmark = [pytest.mark.live, requires_servers]
 STACK, PREFIX, GROUP = "Sessions", "Sessions", "SessionsReplicationGroup9C8D7E6F"
@@ -177,6 +177,6 @@ def test_sentinel_failover_drill_loses_no_acknowledged_write(env: Running, tmp_p
             client.close()
         time.sleep(0.1)
     client = env.client(STACK, PREFIX)
-    assert int(client.config_get("tls-port")["tls-port"]) == new.port
+    assert int(client.config_get("tls-port")["tls-port"]) == new.port, (result.notes, sentinel_story(env, GROUP))
     assert client.set("after-failover", "1") is True
     client.delete("after-failover")

@@ -14,10 +14,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from .. import bringup, interrupts, probe, runtime
 from .. import commands as cmd
+from .. import interrupts, probe, runtime
 from .. import state as st
-from ..errors import EmulatorError
+from ..errors import EmulatorError, PortRaceError
 from ..model import MemcachedPlan, Plan, RedisPlan
 from . import apply_memcached, apply_redis, snapshots
 from .desired import Desired, load_desired
@@ -171,7 +171,7 @@ def _create(plan: Plan, desired: Desired, state: st.State, *, fresh: bool, opts:
             cmd.create_resources(plan, state)
             snapshots.restore_into(state, plan, desired, opts.snapshot_dir, opts.seed_dir, log)
             return
-        except bringup.PortRaceError as exc:
+        except PortRaceError as exc:
             started = [p for p in state.procs if p not in before]
             runtime.stop(started)
             state.procs = before
