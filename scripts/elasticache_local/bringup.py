@@ -12,7 +12,6 @@ import redis
 from . import cluster, configs, interrupts, runtime
 from . import state as st
 from .clients import pairs, raw
-from .errors import EmulatorError, PortRaceError
 from .model import Plan, RedisPlan
 from .runtime import Proc
 
@@ -37,14 +36,8 @@ def start_and_bring_up(
 
         children = runtime.spawn_gated(batch, started)
         interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
-        try:
-            runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
-        except PortRaceError:
-            raise
-        except EmulatorError as exc:
-            if any(runtime.port_in_use_failure(p) for p, _ in children):
-                raise PortRaceError(f"a port was taken by another program before our server bound it ({exc})") from exc
-            raise
+        # A port taken by another program is a PortRaceError (``up`` retries on new ports).
+        runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s
         timings[f"{phase} listening"] = time.perf_counter() - t0
         if phase == "servers":
             interrupts.checkpoint("servers-listening", Path(state.state_dir))

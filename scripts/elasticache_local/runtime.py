@@ -217,7 +217,8 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
 
 def _check_running(proc: Proc, child: subprocess.Popen[bytes]) -> None:
     if child.poll() is not None:
-        raise EmulatorError(
+        error = PortRaceError if port_in_use_failure(proc) else EmulatorError
+        raise error(
             f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
             f"{child.returncode} on start:\n{log_tail(proc)}"
         )
@@ -239,8 +240,8 @@ def _check_listeners_are_ours(children: list[tuple[Proc, subprocess.Popen[bytes]
 
 def port_in_use_failure(proc: Proc) -> bool:
     """True when the process's log says its port was taken (a race with another program)."""
-    tail = log_tail(proc, 20).lower()  # Python's asyncio lower-cases the message ("address already in use")
-    return "address already in use" in tail or os.strerror(errno.EADDRINUSE).lower() in tail
+    # Servers print strerror ("Address already in use"); Python's asyncio lower-cases it.
+    return os.strerror(errno.EADDRINUSE).lower() in log_tail(proc, 20).lower()
 
 
 def reap(pid: int) -> None:
