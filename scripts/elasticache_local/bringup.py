@@ -9,7 +9,7 @@ from pathlib import Path
 
 import redis
 
-from . import cluster, configs, interrupts, runtime
+from . import cluster, configs, interrupts, runtime, spawner
 from . import state as st
 from .clients import pairs, raw
 from .model import Plan, RedisPlan
@@ -34,7 +34,7 @@ def start_and_bring_up(
             state.procs.append(proc)
             st.record_started(Path(state.state_dir), proc)
 
-        children = runtime.spawn_gated(batch, started)
+        children = spawner.spawn_gated(batch, started)
         interrupts.checkpoint(f"{phase}-spawned", Path(state.state_dir))
         # A port taken by another program is a PortRaceError (``up`` retries on new ports).
         runtime.wait_listening(children, timeout=10.0 + 0.05 * len(children))  # 500 nodes: 35 s

@@ -9,10 +9,10 @@ import signal
 import socket
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from . import listeners
 from .errors import EmulatorError, PortRaceError
@@ -136,45 +136,6 @@ def spawn(proc: Proc) -> subprocess.Popen[bytes]:
     return child
 
 
-#: The gate every batch-spawned child waits behind: ``exec`` the server once the parent writes a line, exit 1 on
-#: end of file (the parent died before releasing the batch, so nothing starts behind its back).
-_GATE = 'IFS= read -r _ || exit 1; exec "$@"'
-
-
-def spawn_gated(procs: list[Proc], started: Callable[[Proc], None]) -> list[tuple[Proc, subprocess.Popen[bytes]]]:
-    """Start ``procs`` behind a gate, then release them all at once; ``started`` is called right after each fork.
-
-    A server started early competes for the CPU with the ones still being spawned (a cluster node dials every
-    peer it knows from ``nodes.conf`` at once): 200 cluster nodes spawned one by one took 11 s to listen on this
-    2-core machine. Forked behind the gate (a ``/bin/sh`` that ``exec``s the server when a line arrives on its
-    stdin, same pid), the whole batch is forked in a fraction of a second and starts together. Each pid is
-    tracked (``started``) from the fork, before the gate opens.
-    """
-    children: list[tuple[Proc, subprocess.Popen[bytes]]] = []
-    try:
-        for proc in procs:
-            Path(proc.dir).mkdir(parents=True, exist_ok=True)
-            with open(proc.log_path, "ab") as log:
-                child = subprocess.Popen(
-                    ["/bin/sh", "-c", _GATE, proc.argv[0], *proc.argv],
-                    cwd=proc.dir, stdin=subprocess.PIPE, stdout=log, stderr=subprocess.STDOUT,
-                    start_new_session=True, close_fds=True,
-                )
-            proc.pid = child.pid
-            proc.start_ticks = start_ticks(child.pid)
-            children.append((proc, child))
-            started(proc)
-    finally:  # released on success; on an error or interrupt the gates close and the children exit unstarted
-        ok = len(children) == len(procs)
-        for _proc, child in children:
-            assert child.stdin is not None
-            with contextlib.suppress(OSError):
-                if ok:
-                    child.stdin.write(b"go\n")
-                child.stdin.close()
-    return children
-
-
 def log_tail(proc: Proc, lines: int = 8) -> str:
     """Last lines of the process's log."""
     try:
@@ -191,12 +152,23 @@ def port_open(port: int) -> bool:
         return s.connect_ex((LOOPBACK, port)) == 0
 
 
-def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout: float = 10.0) -> None:
+class Child(Protocol):
+    """A started process as ``subprocess.Popen`` shows it (``spawner.Spawned`` too)."""
+
+    pid: int
+
+    @property
+    def returncode(self) -> int | Any: ...
+
+    def poll(self) -> int | None: ...
+
+
+def wait_listening(children: Sequence[tuple[Proc, Child]], timeout: float = 10.0) -> None:
     """Wait until every process accepts connections on its port; error with the log tail if one exits."""
     deadline = time.monotonic() + timeout
     pending = list(children)
     while pending:
-        still: list[tuple[Proc, subprocess.Popen[bytes]]] = []
+        still: list[tuple[Proc, Child]] = []
         for proc, child in pending:
             _check_running(proc, child)
             if not port_open(proc.port):
@@ -215,12 +187,13 @@ def wait_listening(children: list[tuple[Proc, subprocess.Popen[bytes]]], timeout
             time.sleep(min(0.05, 0.003 + 0.0001 * len(pending)))
 
 
-def _check_running(proc: Proc, child: subprocess.Popen[bytes]) -> None:
-    if child.poll() is not None:
+def _check_running(proc: Proc, child: Child) -> None:
+    status = child.poll()
+    if status is not None:
         error = PortRaceError if port_in_use_failure(proc) else EmulatorError
+        how = "exited" if status == -1 else f"exited with status {status}"  # -1: collected by someone else
         raise error(
-            f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} exited with status "
-            f"{child.returncode} on start:\n{log_tail(proc)}"
+            f"{Path(proc.argv[0]).name if proc.argv else proc.kind} {proc.name} {how} on start:\n{log_tail(proc)}"
         )
 
 
@@ -230,7 +203,7 @@ def own_ports(proc: Proc) -> set[int]:
     return {p for p in ports if p}
 
 
-def _check_listeners_are_ours(children: list[tuple[Proc, subprocess.Popen[bytes]]]) -> None:
+def _check_listeners_are_ours(children: Sequence[tuple[Proc, Child]]) -> None:
     """A port that answers may be another program's (it took the port between allocation and our bind)."""
     taken = listeners.foreign_listeners({child.pid: own_ports(proc) for proc, child in children})
     if taken:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from .. import runtime
+from .. import runtime, spawner
 from .. import state as st
 from ..configs import memcached_argv
 from ..fronts import write_discovery
@@ -49,7 +49,7 @@ def update(state: st.State, old: MemcachedPlan, new: MemcachedPlan, log: Log) ->
             state.procs.append(proc)
             st.record_started(Path(state.state_dir), proc)
 
-        children = runtime.spawn_gated(added, started)
+        children = spawner.spawn_gated(added, started)
         st.save(state)
         runtime.wait_listening(children)
         log(f"    {len(added)} Memcached node(s) added (empty)")

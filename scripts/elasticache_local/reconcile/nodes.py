@@ -7,7 +7,7 @@ from pathlib import Path
 
 import redis
 
-from .. import bringup, cluster, configs, runtime
+from .. import bringup, cluster, configs, runtime, spawner
 from .. import commands as cmd
 from .. import state as st
 from ..clients import info_fields, parse_cluster_nodes, raw
@@ -66,7 +66,7 @@ def start_nodes(state: st.State, rp: RedisPlan, wanted: list[tuple[int, str]], r
         state.procs.append(proc)
         st.record_started(Path(state.state_dir), proc)
 
-    children = runtime.spawn_gated(procs, started)
+    children = spawner.spawn_gated(procs, started)
     st.save(state)
     runtime.wait_listening(children)
     clients = {p.name: client(state, p) for p in procs}
