@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -62,12 +63,49 @@ class Proc:
         return Path(self.dir) / "server.log"
 
 
+#: Lowest port handed out: above the registered ports most local services use (PostgreSQL 5432, Redis 6379, 8080).
+PORT_FLOOR = 10000
+_EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _ephemeral_floor() -> int:
+    """First port of the kernel's ephemeral range (``ip_local_port_range``, where ``connect()`` picks source
+    ports and ``bind(port 0)`` picks free ones); 32768 when unreadable."""
+    try:
+        return int(_EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def allocate_ports(count: int) -> list[int]:
-    """``count`` distinct free TCP ports on 127.0.0.1 (held open together, so no duplicates)."""
+    """``count`` distinct free TCP ports on 127.0.0.1 (held open together, so no duplicates).
+
+    A port is chosen here and bound later by the server, so another program can take it in between. Ports are
+    drawn at random below the kernel's ephemeral range: an outgoing connection (ours, a test's, a browser's) never
+    takes its source port there, and two emulators drawing at random rarely meet. ``bind(port 0)`` drew from the
+    ephemeral range and tends to hand a just-released port to the next caller: with two test workers, 2 runs in 6
+    of the lifecycle tests lost a second port race in a row. Falls back to ``bind(port 0)`` when the range is
+    (nearly) full.
+    """
     socks: list[socket.socket] = []
     bound = 0
+    span = range(PORT_FLOOR, max(PORT_FLOOR, _ephemeral_floor()))
+    candidates = random.Random().sample(span, min(len(span), 2 * count + 32))  # seeded from os.urandom
     try:
-        for _ in range(count):
+        for port in candidates:
+            if bound == count:
+                break
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            try:
+                sock.bind((LOOPBACK, port))
+            except OSError as exc:
+                sock.close()
+                if exc.errno in (errno.EMFILE, errno.ENFILE):
+                    raise
+                continue
+            socks.append(sock)
+            bound += 1
+        while bound < count:
             socks.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
             socks[-1].bind((LOOPBACK, 0))
             bound += 1

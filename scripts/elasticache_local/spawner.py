@@ -6,13 +6,14 @@ machine. So a batch is forked behind a gate (a ``/bin/sh`` that ``exec``s the se
 stdin, same pid) and released at once. Each pid is tracked (``started``) from the fork, before the gate opens; if
 ``up`` dies before the release, the gates read end of file and the children exit unstarted.
 
-The batch is forked by a short-lived helper process (this file run as a script) that starts a new session first,
-so the whole batch shares one session. With the kernel's session autogrouping (``sched_autogroup_enabled``,
-``man 7 sched``) every session is one scheduling group: a server each in its own session made a 500-node cluster
-500 groups against the one of ``up`` (and of the user's shell), and while the cluster bus meshes (70-90 s of CPU
-for 500 nodes here) ``up`` got about 1/500 of the machine. Measured on a 500-node ``up``: the servers listened
-(readiness probes plus the check of who owns each port) after 30-45 s, and after 6-9 s in one session; the check
-alone took 17-36 s then, 0.1 s on an idle machine. In one session the batch gets one share, ``up`` another.
+The batch is forked by a short-lived helper process (this file run as a script, standard library only) that starts a
+new session first, so the whole batch shares one session. With the kernel's session autogrouping
+(``sched_autogroup_enabled``, ``man 7 sched``) every session is one scheduling group: a server each in its own
+session made a 500-node cluster 500 groups against the one of ``up`` (and of the user's shell), and while the
+cluster bus meshes (70-90 s of CPU for 500 nodes here) ``up`` got about 1/500 of the machine. Measured on a 500-node
+``up``: the servers listened (readiness probes plus the check of who owns each port) after 30-45 s, and after 6-9 s
+in one session; the check alone took 17-36 s then, 0.1 s on an idle machine. In one session the batch gets one
+share, ``up`` another.
 
 The helper exits once the gates are open; ``up`` makes itself the children's subreaper (``PR_SET_CHILD_SUBREAPER``,
 ``man 2 prctl``), so the servers become its children as if it had forked them itself: exit statuses are collected
@@ -25,7 +26,6 @@ pid (or ``error <reason>``); then ``go`` releases every gate. End of file instea
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import subprocess
@@ -72,6 +72,8 @@ class Spawned:
 
 def _become_subreaper() -> None:
     """Orphaned descendants (the servers, once the helper exits) become this process's children."""
+    import ctypes
+
     with contextlib.suppress(OSError, AttributeError):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
@@ -85,7 +87,7 @@ def spawn_gated(procs: list[Proc], started: Callable[[Proc], None]) -> list[tupl
         return []
     _become_subreaper()
     helper = subprocess.Popen(
-        [sys.executable, "-I", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        [sys.executable, "-I", "-S", __file__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
         start_new_session=True, close_fds=True, text=True,
     )
     assert helper.stdin is not None and helper.stdout is not None
