@@ -1,11 +1,12 @@
 """Which process owns a listening loopback port.
 
 A port is picked free (``runtime.allocate_ports``) and bound later by the server, so another program can take it in
-between: often a client's outgoing connection, sometimes another emulator's server (parallel test workers). A
-connection probe cannot tell whose listener answers, so readiness also checks that the listening socket is one of
-our process's file descriptors. The kernel lists listening TCP sockets over netlink ``sock_diag`` (the interface
-``ss -l`` uses; see ``man 7 sock_diag``): one request returns only sockets in the LISTEN state, so the cost does not
-grow with the cluster bus connections of a large cluster, as reading ``/proc/net/tcp`` would.
+between: another emulator's server (parallel test workers), or any program that binds a port of its choice (ports
+are drawn below the ephemeral range, so outgoing connections do not take them). A connection probe cannot tell whose
+listener answers, so readiness also checks that the listening socket is one of our process's file descriptors. The
+kernel lists listening TCP sockets over netlink ``sock_diag`` (the interface ``ss -l`` uses; see ``man 7
+sock_diag``): one request returns only sockets in the LISTEN state, so the cost does not grow with the cluster bus
+connections of a large cluster, as reading ``/proc/net/tcp`` would.
 """
 
 from __future__ import annotations
