@@ -65,6 +65,9 @@ class Proc:
 
 #: Lowest port handed out: above the registered ports most local services use (PostgreSQL 5432, Redis 6379, 8080).
 PORT_FLOOR = 10000
+#: Ports in that range that local services commonly listen on, never handed out (so one started after ``up`` still
+#: gets its port): Memcached 11211, Redis Cluster bus 16379, Sentinel 26379, RabbitMQ 15672, MongoDB 27017-27019.
+WELL_KNOWN_PORTS = frozenset({11211, 15672, 16379, 26379, 27017, 27018, 27019})
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
 
 
@@ -95,6 +98,8 @@ def allocate_ports(count: int) -> list[int]:
         for port in candidates:
             if bound == count:
                 break
+            if port in WELL_KNOWN_PORTS:
+                continue
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
                 sock.bind((LOOPBACK, port))

@@ -16,6 +16,13 @@ def test_ports_are_distinct_and_below_the_ephemeral_range() -> None:
     assert all(runtime.PORT_FLOOR <= p < runtime._ephemeral_floor() for p in ports)
 
 
+def test_well_known_ports_are_never_handed_out(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "PORT_FLOOR", 11210)
+    (tmp_path / "range").write_text("11213\t60999\n")  # 11210-11212: Memcached's 11211 in the middle
+    monkeypatch.setattr(runtime, "_EPHEMERAL_RANGE", tmp_path / "range")
+    assert 11211 not in runtime.allocate_ports(3)
+
+
 def test_a_taken_port_is_skipped_and_a_full_range_falls_back_to_the_kernel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
