@@ -9,6 +9,7 @@ import random
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -69,6 +70,11 @@ PORT_FLOOR = 10000
 #: gets its port): Memcached 11211, Redis Cluster bus 16379, Sentinel 26379, RabbitMQ 15672, MongoDB 27017-27019.
 WELL_KNOWN_PORTS = frozenset({11211, 15672, 16379, 26379, 27017, 27018, 27019})
 _EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+#: A port handed out is not handed out again by this process for this long: one ``up`` allocates in several calls
+#: (servers, endpoints, fronts), each free to return a port an earlier call returned and nothing has bound yet.
+RECENT_SECONDS = 600.0
+_recent: dict[int, float] = {}
+_recent_lock = threading.Lock()
 
 
 def _ephemeral_floor() -> int:
@@ -87,9 +93,18 @@ def allocate_ports(count: int) -> list[int]:
     drawn at random below the kernel's ephemeral range: an outgoing connection (ours, a test's, a browser's) never
     takes its source port there, and two emulators drawing at random rarely meet. ``bind(port 0)`` drew from the
     ephemeral range and tends to hand a just-released port to the next caller: with two test workers, 2 runs in 6
-    of the lifecycle tests lost a second port race in a row. Falls back to ``bind(port 0)`` when the range is
-    (nearly) full.
+    of the lifecycle tests lost a second port race in a row. A port this process handed out in the last
+    :data:`RECENT_SECONDS` is not handed out again (the servers' and the fronts' allocations of one ``up`` once
+    shared a port). Falls back to ``bind(port 0)`` when the range is (nearly) full.
     """
+    with _recent_lock:
+        return _allocate(count)
+
+
+def _allocate(count: int) -> list[int]:
+    now = time.monotonic()
+    for port in [p for p, at in _recent.items() if now - at > RECENT_SECONDS]:
+        del _recent[port]
     socks: list[socket.socket] = []
     bound = 0
     span = range(PORT_FLOOR, max(PORT_FLOOR, _ephemeral_floor()))
@@ -98,7 +113,7 @@ def allocate_ports(count: int) -> list[int]:
         for port in candidates:
             if bound == count:
                 break
-            if port in WELL_KNOWN_PORTS:
+            if port in WELL_KNOWN_PORTS or port in _recent:
                 continue
             sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             try:
@@ -110,11 +125,22 @@ def allocate_ports(count: int) -> list[int]:
                 continue
             socks.append(sock)
             bound += 1
-        while bound < count:
-            socks.append(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            socks[-1].bind((LOOPBACK, 0))
-            bound += 1
-        return [s.getsockname()[1] for s in socks]
+        recent_seen: list[socket.socket] = []  # held, so the kernel offers another port next
+        try:
+            while bound < count:
+                sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+                sock.bind((LOOPBACK, 0))
+                if sock.getsockname()[1] in _recent and len(recent_seen) < len(_recent):
+                    recent_seen.append(sock)
+                    continue
+                socks.append(sock)
+                bound += 1
+        finally:
+            for sock in recent_seen:
+                sock.close()
+        ports = [s.getsockname()[1] for s in socks]
+        _recent.update(dict.fromkeys(ports, now))
+        return ports
     except OSError as exc:
         too_many_files = exc.errno in (errno.EMFILE, errno.ENFILE)
         hint = (f"raise the open-files limit (ulimit -n, now {_nofile_limit()})" if too_many_files

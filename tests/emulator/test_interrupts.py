@@ -140,7 +140,12 @@ def test_bad_input_is_a_clear_error_before_any_process_starts(
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        fds = [os.open(os.devnull, os.O_RDONLY) for _ in range(8)]  # keep a few free for the lock file
+        # Fill every free descriptor below the highest open one, then leave exactly 4 free above it: enough for
+        # the state dir's lock file, not for the ports (whatever descriptors earlier tests left open).
+        highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+        fds = [os.open(os.devnull, os.O_RDONLY)]
+        while fds[-1] < highest:
+            fds.append(os.open(os.devnull, os.O_RDONLY))
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(fds) + 5, hard))
     else:
         assembly = _unreadable_template(tmp_path)

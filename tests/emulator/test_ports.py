@@ -23,6 +23,16 @@ def test_well_known_ports_are_never_handed_out(tmp_path: Path, monkeypatch: pyte
     assert 11211 not in runtime.allocate_ports(3)
 
 
+def test_consecutive_allocations_never_share_a_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(runtime, "_recent", {})
+    monkeypatch.setattr(runtime, "PORT_FLOOR", 20000)  # a range of two ports: the first call takes both
+    (tmp_path / "range").write_text("20002\t60999\n")
+    monkeypatch.setattr(runtime, "_EPHEMERAL_RANGE", tmp_path / "range")
+    first = runtime.allocate_ports(2)
+    assert sorted(first) == [20000, 20001]
+    assert not set(first) & set(runtime.allocate_ports(2))
+
+
 def test_a_taken_port_is_skipped_and_a_full_range_falls_back_to_the_kernel(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
