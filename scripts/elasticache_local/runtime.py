@@ -163,8 +163,9 @@ def start_ticks(pid: int) -> int:
     """The process's start time in clock ticks since boot (``/proc/<pid>/stat`` field 22); 0 if gone."""
     try:
         raw = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
+    except (FileNotFoundError, ProcessLookupError):  # gone
         return 0
+    # Any other error (EMFILE: out of descriptors) propagates: 0 would make a running process untrackable.
     # The command name (field 2) may contain spaces: split after its closing parenthesis.
     fields = raw[raw.rindex(")") + 2:].split()
     return int(fields[19])

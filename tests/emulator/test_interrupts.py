@@ -163,3 +163,54 @@ def test_bad_input_is_a_clear_error_before_any_process_starts(
     assert message in capsys.readouterr().err
     assert spawned == []
     assert not (tmp_path / "s").exists()
+
+
+def _running_under(directory: Path) -> list[int]:
+    """Pids of live processes whose working directory is under ``directory``."""
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if str(directory) in os.readlink(f"/proc/{pid}/cwd") and \
+                    Path(f"/proc/{pid}/stat").read_text().rsplit(") ", 1)[1][0] != "Z":
+                found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+@requires_servers
+def test_running_out_of_descriptors_at_any_point_is_a_clear_error_and_leaves_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An open-files limit reached anywhere in ``up`` (the state lock, the ports, the spawn helper's pipes, reading a
+    child's start time) is exit 2 naming the limit, or success: never a traceback, never a process left behind."""
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    fds = [os.open(os.devnull, os.O_RDONLY)]
+    while fds[-1] < highest:  # no free descriptor below the limit but the ones each step leaves
+        fds.append(os.open(os.devnull, os.O_RDONLY))
+    outcomes = []
+    try:
+        for extra in range(1, 10):
+            run = tmp_path / f"limit-{extra}"
+            resource.setrlimit(resource.RLIMIT_NOFILE, (fds[-1] + extra, hard))
+            try:
+                code = cli.main(["up", "--assembly", str(TEMPLATES / "serverless"), "--state-dir", str(run / "s"),
+                                 "--outputs-file", str(run / "o.json")])
+            finally:
+                resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+            err = capsys.readouterr().err
+            if code == 0:
+                cli.main(["down", "--state-dir", str(run / "s")])
+            left = _running_under(run)
+            for pid in left:
+                os.kill(pid, signal.SIGKILL)
+            outcomes.append(code)
+            assert code in (0, 2) and left == [], (extra, code, left, err)
+            assert code == 0 or "open-files limit (ulimit -n" in err, err
+    finally:
+        for fd in fds:
+            os.close(fd)
+    assert 2 in outcomes and 0 in outcomes  # the sweep crossed the limit up needs
