@@ -171,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
-    except OSError as exc:
+    except BrokenPipeError:  # output piped into `head` & co: the command itself has finished its work
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown from raising again
+        return 0
+    except OSError as exc:  # after BrokenPipeError, its subclass
         if exc.errno not in (errno.EMFILE, errno.ENFILE):
             raise
         import resource
@@ -180,7 +183,4 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: out of file descriptors ({exc}); raise the open-files limit (ulimit -n, now {limit})",
               file=sys.stderr)
         return 2
-    except BrokenPipeError:  # output piped into `head` & co: the command itself has finished its work
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown from raising again
-        return 0
     return 2

@@ -106,12 +106,11 @@ def _allocate(count: int) -> list[int]:
     for port in [p for p, at in _recent.items() if now - at > RECENT_SECONDS]:
         del _recent[port]
     socks: list[socket.socket] = []
-    bound = 0
     span = range(PORT_FLOOR, max(PORT_FLOOR, _ephemeral_floor()))
     candidates = random.Random().sample(span, min(len(span), 2 * count + 32))  # seeded from os.urandom
     try:
         for port in candidates:
-            if bound == count:
+            if len(socks) == count:
                 break
             if port in WELL_KNOWN_PORTS or port in _recent:
                 continue
@@ -124,17 +123,15 @@ def _allocate(count: int) -> list[int]:
                     raise
                 continue
             socks.append(sock)
-            bound += 1
         recent_seen: list[socket.socket] = []  # held, so the kernel offers another port next
         try:
-            while bound < count:
+            while len(socks) < count:
                 sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
                 sock.bind((LOOPBACK, 0))
                 if sock.getsockname()[1] in _recent and len(recent_seen) < len(_recent):
                     recent_seen.append(sock)
                     continue
                 socks.append(sock)
-                bound += 1
         finally:
             for sock in recent_seen:
                 sock.close()
@@ -146,7 +143,7 @@ def _allocate(count: int) -> list[int]:
         hint = (f"raise the open-files limit (ulimit -n, now {_nofile_limit()})" if too_many_files
                 else "free some loopback ports (the kernel's ip_local_port_range is exhausted)")
         raise EmulatorError(
-            f"ports: could not reserve {count} free loopback ports (got {bound}): {exc.strerror}; {hint}"
+            f"ports: could not reserve {count} free loopback ports (got {len(socks)}): {exc.strerror}; {hint}"
         ) from exc
     finally:
         for s in socks:
@@ -226,9 +223,6 @@ class Child(Protocol):
     """A started process as ``subprocess.Popen`` shows it (``spawner.Spawned`` too)."""
 
     pid: int
-
-    @property
-    def returncode(self) -> int | Any: ...
 
     def poll(self) -> int | None: ...
 

@@ -11,7 +11,7 @@ new session first, so the whole batch shares one session. With the kernel's sess
 (``sched_autogroup_enabled``, ``man 7 sched``) every session is one scheduling group: a server each in its own
 session made a 500-node cluster 500 groups against the one of ``up`` (and of the user's shell), and while the
 cluster bus meshes (70-90 s of CPU for 500 nodes here) ``up`` got about 1/500 of the machine. Measured on a 500-node
-``up``: the servers listened (readiness probes plus the check of who owns each port) after 30-45 s, and after 6-9 s
+``up``: the servers listened (readiness probes plus the check of who owns each port) after 30-45 s, and after 6-13 s
 in one session; the check alone took 17-36 s then, 0.1 s on an idle machine. In one session the batch gets one
 share, ``up`` another.
 

@@ -117,6 +117,15 @@ def _unreadable_template(tmp: Path) -> Path:
     return asm
 
 
+def _fill_descriptors() -> list[int]:
+    """Open every free descriptor up to the highest one in use (whatever earlier tests left open); return them."""
+    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
+    fds = [os.open(os.devnull, os.O_RDONLY)]
+    while fds[-1] < highest:
+        fds.append(os.open(os.devnull, os.O_RDONLY))
+    return fds
+
+
 @pytest.mark.parametrize(
     ("case", "message"),
     [
@@ -140,12 +149,8 @@ def test_bad_input_is_a_clear_error_before_any_process_starts(
         import resource
 
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-        # Fill every free descriptor below the highest open one, then leave exactly 4 free above it: enough for
-        # the state dir's lock file, not for the ports (whatever descriptors earlier tests left open).
-        highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
-        fds = [os.open(os.devnull, os.O_RDONLY)]
-        while fds[-1] < highest:
-            fds.append(os.open(os.devnull, os.O_RDONLY))
+        # Leave exactly 4 descriptors free: enough for the state dir's lock file, not for the ports.
+        fds = _fill_descriptors()
         resource.setrlimit(resource.RLIMIT_NOFILE, (max(fds) + 5, hard))
     else:
         assembly = _unreadable_template(tmp_path)
@@ -187,10 +192,7 @@ def test_running_out_of_descriptors_at_any_point_is_a_clear_error_and_leaves_not
     import resource
 
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
-    highest = max(int(fd) for fd in os.listdir("/proc/self/fd"))
-    fds = [os.open(os.devnull, os.O_RDONLY)]
-    while fds[-1] < highest:  # no free descriptor below the limit but the ones each step leaves
-        fds.append(os.open(os.devnull, os.O_RDONLY))
+    fds = _fill_descriptors()  # no free descriptor below the limit but the ones each step leaves
     outcomes = []
     try:
         for extra in range(1, 10):
