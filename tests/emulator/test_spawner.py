@@ -24,6 +24,16 @@ def _cmdline(pid: int) -> list[str]:
     return Path(f"/proc/{pid}/cmdline").read_text().split("\0")[:-1]
 
 
+def _exec_cmdline(pid: int) -> list[str]:
+    """The command line once ``exec`` has set it up: ``Popen`` returns when the exec began (its error pipe closes on
+    exec), and until the kernel has laid out the new argument area ``/proc/<pid>/cmdline`` reads empty."""
+    deadline = time.monotonic() + 5
+    while not (argv := _cmdline(pid)):
+        assert time.monotonic() < deadline, f"pid {pid} has no command line"
+        time.sleep(0.001)
+    return argv
+
+
 def _wait_exit(child: spawner.Spawned) -> int:
     deadline = time.monotonic() + 5
     while (status := child.poll()) is None:
@@ -35,9 +45,9 @@ def _wait_exit(child: spawner.Spawned) -> int:
 def test_batch_is_tracked_before_release_and_shares_one_new_session(tmp_path: Path) -> None:
     procs = _procs(tmp_path, ["sleep", "30"], ["sleep", "31"], ["sleep", "32"])
     at_start: list[list[str]] = []
-    children = spawner.spawn_gated(procs, lambda p: at_start.append(_cmdline(p.pid)))
+    children = spawner.spawn_gated(procs, lambda p: at_start.append(_exec_cmdline(p.pid)))
     try:
-        assert all(argv[:2] == ["/bin/sh", "-c"] for argv in at_start)  # journaled while still behind the gate
+        assert all(argv[:2] == ["/bin/sh", "-c"] for argv in at_start), at_start  # journaled while still gated
         deadline = time.monotonic() + 5
         while any(_cmdline(p.pid) != p.argv for p in procs):
             assert time.monotonic() < deadline, [_cmdline(p.pid) for p in procs]
