@@ -100,3 +100,22 @@ def test_text_plan_names_property_old_new_and_how(tmp_path: Path) -> None:
     assert _run(["plan", "--assembly", str(new), "--against", str(old)], out) == 3
     assert any(f"{STACK}/{GROUP}" in line and "Port: (unset) -> 6380 (replacement (data lost))" in line
                for line in out), out
+
+
+def test_plan_piped_into_a_reader_that_has_gone_exits_quietly(tmp_path: Path) -> None:
+    """``plan | head -1`` and the like: the reader closes early, the command ends 0 without a traceback."""
+    import os
+    import subprocess
+    import sys
+
+    old = variant(tmp_path, "cluster3", "old", lambda _t: None)
+    new = variant(tmp_path, "cluster3", "new", _set(NumNodeGroups=6))
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # gone before the first line is written
+    try:
+        done = subprocess.run(
+            [sys.executable, str(Path(__file__).parents[2] / "scripts" / "local.py"), "plan", "--assembly", str(new),
+             "--against", str(old)], stdout=write_end, stderr=subprocess.PIPE, text=True, timeout=60, check=False)
+    finally:
+        os.close(write_end)
+    assert (done.returncode, done.stderr) == (0, "")
