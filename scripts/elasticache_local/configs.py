@@ -21,7 +21,13 @@ CLUSTER_NODE_TIMEOUT_MS = 1000
 #: gossip about N/10 nodes. Measured here (2 cores): a 500-node cluster at a 15 s timeout spends ~2 cores on
 #: pings alone, so large clusters get a longer timeout (failure detection slows, nothing else changes).
 GOSSIP_MESSAGES_PER_SECOND = 5000
-SENTINEL_DOWN_AFTER_MS = 1000
+#: Sentinel's down-after: a primary that has not answered for this long is subjectively down. Sentinel pings and
+#: reconnects a link at most once per its 1 s ping period (``SENTINEL_PING_PERIOD`` in sentinel.c), and after a
+#: ``+switch-master`` it opens a fresh link to the new primary with the clock already running. At 1000 ms one slow
+#: reconnect on a loaded machine (2 test workers, a probe writing) marked the just-promoted primary down, and the
+#: other Sentinels' down votes, left over from the old primary, made that an instant second failover (acknowledged
+#: writes lost). 3000 ms leaves room for two missed periods; a drill detects the kill 2 s later.
+SENTINEL_DOWN_AFTER_MS = 3000
 SENTINEL_FAILOVER_TIMEOUT_MS = 10000
 SENTINEL_QUORUM = 2
 SENTINELS_PER_GROUP = 3
