@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import errno
 import os
 import sys
 from pathlib import Path
@@ -13,6 +12,7 @@ from . import state as st
 from .errors import EmulatorError
 from .reconcile.apply import ReplacementRefused
 from .reconcile.snapshots import DEFAULT_SEED_DIR, DEFAULT_SNAPSHOT_DIR
+from .runtime import out_of_descriptors, raise_nofile_hint
 
 
 def _parameters(values: list[str]) -> dict[str, dict[str, str]]:
@@ -175,12 +175,8 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keeps interpreter shutdown from raising again
         return 0
     except OSError as exc:  # after BrokenPipeError, its subclass
-        if exc.errno not in (errno.EMFILE, errno.ENFILE):
+        if not out_of_descriptors(exc):
             raise
-        import resource
-
-        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
-        print(f"error: out of file descriptors ({exc}); raise the open-files limit (ulimit -n, now {limit})",
-              file=sys.stderr)
+        print(f"error: out of file descriptors ({exc}); {raise_nofile_hint()}", file=sys.stderr)
         return 2
     return 2

@@ -114,13 +114,11 @@ def _allocate(count: int) -> list[int]:
                 break
             if port in WELL_KNOWN_PORTS or port in _recent:
                 continue
-            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)  # out of descriptors: raises here
             try:
                 sock.bind((LOOPBACK, port))
-            except OSError as exc:
+            except OSError:  # taken (or not bindable): the next candidate
                 sock.close()
-                if exc.errno in (errno.EMFILE, errno.ENFILE):
-                    raise
                 continue
             socks.append(sock)
         recent_seen: list[socket.socket] = []  # held, so the kernel offers another port next
@@ -139,8 +137,7 @@ def _allocate(count: int) -> list[int]:
         _recent.update(dict.fromkeys(ports, now))
         return ports
     except OSError as exc:
-        too_many_files = exc.errno in (errno.EMFILE, errno.ENFILE)
-        hint = (f"raise the open-files limit (ulimit -n, now {_nofile_limit()})" if too_many_files
+        hint = (raise_nofile_hint() if out_of_descriptors(exc)
                 else "free some loopback ports (the kernel's ip_local_port_range is exhausted)")
         raise EmulatorError(
             f"ports: could not reserve {count} free loopback ports (got {len(socks)}): {exc.strerror}; {hint}"
@@ -150,10 +147,16 @@ def _allocate(count: int) -> list[int]:
             s.close()
 
 
-def _nofile_limit() -> int:
+def out_of_descriptors(exc: OSError) -> bool:
+    """Whether ``exc`` is the process's (EMFILE) or the system's (ENFILE) open-files limit."""
+    return exc.errno in (errno.EMFILE, errno.ENFILE)
+
+
+def raise_nofile_hint() -> str:
+    """What to do about :func:`out_of_descriptors`, with the current soft limit."""
     import resource
 
-    return resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return f"raise the open-files limit (ulimit -n, now {resource.getrlimit(resource.RLIMIT_NOFILE)[0]})"
 
 
 def start_ticks(pid: int) -> int:
